@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs what the demo and the tests need on a fresh machine; idempotent and quiet when done.
+#   - Debian packages: PostgreSQL 15 (server, client, pgbench)
+#   - npm dependencies (npm ci) when node_modules is missing or stale
+#   - pinned tools built from Go modules into the tool cache (hack/tools.sh)
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+log() { printf '[setup] %s\n' "$*" >&2; }
+
+apt_needed=()
+[ -x /usr/lib/postgresql/15/bin/postgres ] || apt_needed+=(postgresql-15 postgresql-client-15 postgresql-contrib)
+command -v promtool >/dev/null || apt_needed+=(prometheus)
+if [ ${#apt_needed[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    log "missing Debian packages: ${apt_needed[*]} — run: sudo apt-get install ${apt_needed[*]}"
+    exit 1
+  fi
+  log "installing Debian packages: ${apt_needed[*]}"
+  apt-get update -qq >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${apt_needed[@]}" >/dev/null
+  # Debian starts its own PostgreSQL/Prometheus services on install; Borealis runs its own instances.
+  for svc in postgresql prometheus prometheus-node-exporter; do
+    if command -v systemctl >/dev/null && systemctl is-active --quiet "$svc" 2>/dev/null; then systemctl stop "$svc" || true; fi
+  done
+fi
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  log "installing npm dependencies (npm ci)"
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+
+bash hack/tools.sh install nats-server
