@@ -1,0 +1,234 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync, appendFileSync } from 'node:fs';
+import { join } from 'node:path';
+import pg from 'pg';
+import { ProcessStartError, TopologyError } from './errors.js';
+import { allocatePort } from './ports.js';
+import { ManagedProcess, runCommand, waitUntil } from './process.js';
+import {
+  APP_DATABASE,
+  SUPERUSER,
+  postgresSettings,
+  postgresUrl,
+  renderPgHba,
+  renderPostgresConf,
+} from './postgres-config.js';
+import { allowTraverseWithinTmp, chownTree, postgresRunAs } from './run-as.js';
+
+/** Folder of the PostgreSQL 15 binaries (BOREALIS_PG_BIN_DIR overrides). */
+export function defaultPgBinDir(): string {
+  return process.env.BOREALIS_PG_BIN_DIR ?? '/usr/lib/postgresql/15/bin';
+}
+
+export interface StartPostgresOptions {
+  /** The instance's own folder (created; must not hold a data dir yet): data/, socket/, postgres.log. */
+  dir: string;
+  /** Port on 127.0.0.1; allocated when omitted. */
+  port?: number;
+  /** Settings over the defaults (postgres-config.ts), e.g. { fsync: 'off' } in test suites. */
+  settings?: Record<string, string>;
+  pgBinDir?: string;
+  /** Human name for errors/logs (default "postgres"). */
+  name?: string;
+  /** Time allowed for initdb + start + bootstrap (default 60 s). */
+  timeoutMs?: number;
+}
+
+/** A running local PostgreSQL instance (primary or reader replica). */
+export interface PostgresInstance {
+  name: string;
+  port: number;
+  /** postgres://borealis@127.0.0.1:<port>/app */
+  url: string;
+  /** postgres://borealis@127.0.0.1:<port>/postgres */
+  adminUrl: string;
+  pid: number;
+  dir: string;
+  dataDir: string;
+  socketDir: string;
+  logFile: string;
+  process: ManagedProcess;
+  /** Fast shutdown (SIGINT), SIGKILL after timeoutMs. */
+  stop(timeoutMs?: number): Promise<void>;
+}
+
+async function canQuery(url: string, sql = 'SELECT 1'): Promise<boolean> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
+  try {
+    await client.connect();
+    await client.query(sql);
+    return true;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+function prepareDirs(dir: string): { dataDir: string; socketDir: string; logFile: string } {
+  const dataDir = join(dir, 'data');
+  const socketDir = join(dir, 'socket');
+  const logFile = join(dir, 'postgres.log');
+  if (existsSync(dataDir)) throw new TopologyError(`${dataDir} already exists: start PostgreSQL in a fresh folder`);
+  mkdirSync(socketDir, { recursive: true, mode: 0o700 });
+  writeFileSync(logFile, '');
+  allowTraverseWithinTmp(dir);
+  return { dataDir, socketDir, logFile };
+}
+
+async function launch(
+  name: string,
+  pgBinDir: string,
+  dir: string,
+  dataDir: string,
+  logFile: string,
+): Promise<ManagedProcess> {
+  const runAs = postgresRunAs();
+  chownTree(dir, runAs);
+  return ManagedProcess.spawn({
+    name,
+    command: join(pgBinDir, 'postgres'),
+    args: ['-D', dataDir],
+    logFile,
+    runAs,
+    cwd: dir,
+    // SIGINT = fast shutdown (SIGTERM would wait for every client to disconnect).
+    stopSignal: 'SIGINT',
+    env: { ...process.env, LC_ALL: 'C' },
+  });
+}
+
+function instance(
+  name: string,
+  port: number,
+  dir: string,
+  dataDir: string,
+  socketDir: string,
+  logFile: string,
+  proc: ManagedProcess,
+): PostgresInstance {
+  return {
+    name,
+    port,
+    url: postgresUrl(port, APP_DATABASE),
+    adminUrl: postgresUrl(port, 'postgres'),
+    pid: proc.pid,
+    dir,
+    dataDir,
+    socketDir,
+    logFile,
+    process: proc,
+    stop: (timeoutMs?: number) => proc.stop(timeoutMs ?? 15_000),
+  };
+}
+
+/**
+ * initdb + start a PostgreSQL 15 on 127.0.0.1 (as the postgres OS user when root), with the superuser role
+ * `borealis` and the database `app`. Resolves when `app` accepts queries. On failure nothing is left running.
+ */
+export async function startPostgres(opts: StartPostgresOptions): Promise<PostgresInstance> {
+  const name = opts.name ?? 'postgres';
+  const pgBinDir = opts.pgBinDir ?? defaultPgBinDir();
+  const timeoutMs = opts.timeoutMs ?? 60_000;
+  const port = opts.port ?? (await allocatePort());
+  const { dataDir, socketDir, logFile } = prepareDirs(opts.dir);
+  const runAs = postgresRunAs();
+  chownTree(opts.dir, runAs);
+  const settings = postgresSettings({ port, socketDir, settings: opts.settings });
+  const initArgs = ['-D', dataDir, '-U', SUPERUSER, '--auth=trust', '-E', 'UTF8', '--locale=C'];
+  if (settings.fsync === 'off') initArgs.push('--no-sync');
+  try {
+    const { stdout, stderr } = await runCommand(join(pgBinDir, 'initdb'), initArgs, {
+      runAs,
+      cwd: opts.dir,
+      timeoutMs,
+      env: { ...process.env, LC_ALL: 'C' },
+    });
+    appendFileSync(logFile, stdout + stderr);
+  } catch (err) {
+    throw new ProcessStartError(`${name}: initdb failed in ${dataDir}`, { cause: err });
+  }
+  writeFileSync(join(dataDir, 'borealis.conf'), renderPostgresConf(settings));
+  writeFileSync(join(dataDir, 'pg_hba.conf'), renderPgHba());
+  appendFileSync(join(dataDir, 'postgresql.conf'), "\ninclude 'borealis.conf'\n");
+  chownTree(dataDir, runAs);
+
+  const proc = await launch(name, pgBinDir, opts.dir, dataDir, logFile);
+  try {
+    await waitUntil(`${name} to accept connections on 127.0.0.1:${port}`, () => canQuery(postgresUrl(port, 'postgres')), {
+      timeoutMs,
+      process: proc,
+    });
+    const admin = new pg.Client({ connectionString: postgresUrl(port, 'postgres') });
+    await admin.connect();
+    try {
+      await admin.query(`CREATE DATABASE ${APP_DATABASE} OWNER ${SUPERUSER}`);
+    } finally {
+      await admin.end();
+    }
+  } catch (err) {
+    await proc.stop(5000);
+    throw err instanceof ProcessStartError
+      ? err
+      : new ProcessStartError(`${name}: could not bootstrap (role ${SUPERUSER}, database ${APP_DATABASE})`, {
+          cause: err,
+        });
+  }
+  return instance(name, port, opts.dir, dataDir, socketDir, logFile, proc);
+}
+
+export interface StartReplicaOptions {
+  /** The primary to copy (pg_basebackup -R) and stream from. */
+  primary: Pick<PostgresInstance, 'port' | 'name'>;
+  dir: string;
+  port?: number;
+  settings?: Record<string, string>;
+  pgBinDir?: string;
+  name?: string;
+  timeoutMs?: number;
+}
+
+/**
+ * A reader replica: a physical streaming hot standby made with `pg_basebackup -R` from `primary`.
+ * Resolves when it accepts read-only queries and is in recovery.
+ */
+export async function startReplica(opts: StartReplicaOptions): Promise<PostgresInstance> {
+  const name = opts.name ?? `${opts.primary.name} replica`;
+  const pgBinDir = opts.pgBinDir ?? defaultPgBinDir();
+  const timeoutMs = opts.timeoutMs ?? 60_000;
+  const port = opts.port ?? (await allocatePort());
+  const { dataDir, socketDir, logFile } = prepareDirs(opts.dir);
+  const runAs = postgresRunAs();
+  chownTree(opts.dir, runAs);
+  const settings = postgresSettings({ port, socketDir, settings: opts.settings });
+  const args = ['-h', '127.0.0.1', '-p', String(opts.primary.port), '-U', SUPERUSER, '-D', dataDir, '-R', '-X', 'stream', '-c', 'fast'];
+  if (settings.fsync === 'off') args.push('--no-sync');
+  try {
+    await runCommand(join(pgBinDir, 'pg_basebackup'), args, { runAs, cwd: opts.dir, timeoutMs });
+  } catch (err) {
+    throw new ProcessStartError(`${name}: pg_basebackup from ${opts.primary.name} failed`, { cause: err });
+  }
+  // The copy carries the primary's borealis.conf (its port and socket): replace it with the replica's own.
+  writeFileSync(join(dataDir, 'borealis.conf'), renderPostgresConf(settings));
+  const hba = join(dataDir, 'pg_hba.conf');
+  if (readFileSync(hba, 'utf8') !== renderPgHba()) writeFileSync(hba, renderPgHba());
+  chownTree(dataDir, runAs);
+  const proc = await launch(name, pgBinDir, opts.dir, dataDir, logFile);
+  try {
+    await waitUntil(
+      `${name} to accept read-only connections on 127.0.0.1:${port}`,
+      async () => {
+        const client = new pg.Client({ connectionString: postgresUrl(port, APP_DATABASE), connectionTimeoutMillis: 2000 });
+        try {
+          await client.connect();
+          const r = await client.query<{ r: boolean }>('SELECT pg_is_in_recovery() AS r');
+          return r.rows[0]?.r === true;
+        } finally {
+          await client.end().catch(() => undefined);
+        }
+      },
+      { timeoutMs, process: proc },
+    );
+  } catch (err) {
+    await proc.stop(5000);
+    throw err;
+  }
+  return instance(name, port, opts.dir, dataDir, socketDir, logFile, proc);
+}
