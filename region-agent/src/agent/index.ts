@@ -1,0 +1,1 @@
+export { RegionAgent } from './agent.js';

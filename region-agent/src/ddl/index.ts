@@ -1,0 +1,1 @@
+export { ddlStatements, splitStatements } from './split.js';

@@ -1,0 +1,1 @@
+export { Heartbeat } from './heartbeat.js';

@@ -1,0 +1,1 @@
+export { AgentMetrics, type MetricSources } from './agent-metrics.js';

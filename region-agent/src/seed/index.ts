@@ -1,0 +1,1 @@
+export { seedFromPrimary, SeedError, type SeedOptions } from './seed.js';

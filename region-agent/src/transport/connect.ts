@@ -1,0 +1,13 @@
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+
+/** Connects to this region's NATS servers; reconnects forever (the agent outlives NATS restarts). */
+export async function connectNats(servers: string[], name: string): Promise<NatsConnection> {
+  return connect({
+    servers,
+    name,
+    maxReconnectAttempts: -1,
+    reconnectTimeWait: 250,
+    waitOnFirstConnect: true,
+    pingInterval: 5_000,
+  });
+}
