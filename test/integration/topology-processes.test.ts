@@ -35,7 +35,11 @@ describe('startPostgres / startReplica', () => {
   let replica: PostgresInstance;
 
   it('initdb + start as a non-root user, with role borealis and database app', async () => {
-    primary = await startPostgres({ dir: join(base, 'pg'), name: 'pg-test', settings: { fsync: 'off' } });
+    primary = await startPostgres({
+      dir: join(base, 'pg'),
+      name: 'pg-test',
+      settings: { fsync: 'off' },
+    });
     started.push(primary);
     expect(alive(primary.pid)).toBe(true);
     const client = new pg.Client({ connectionString: primary.url });
@@ -60,7 +64,12 @@ describe('startPostgres / startReplica', () => {
   });
 
   it('a pg_basebackup -R reader replica streams and is read-only', async () => {
-    replica = await startReplica({ primary, dir: join(base, 'replica'), name: 'pg-test replica', settings: { fsync: 'off' } });
+    replica = await startReplica({
+      primary,
+      dir: join(base, 'replica'),
+      name: 'pg-test replica',
+      settings: { fsync: 'off' },
+    });
     started.push(replica);
     const w = new pg.Client({ connectionString: primary.url });
     const r = new pg.Client({ connectionString: replica.url });
@@ -106,7 +115,9 @@ describe('startSupercluster', () => {
         outbound_gateways: Record<string, unknown>;
       };
       expect(gw.name).toBe(s.region);
-      expect(Object.keys(gw.outbound_gateways).sort()).toEqual(regions.filter((r) => r !== s.region).sort());
+      expect(Object.keys(gw.outbound_gateways).sort()).toEqual(
+        regions.filter((r) => r !== s.region).sort(),
+      );
     }
   });
 

@@ -40,25 +40,30 @@ function q(value: string): string {
 
 /** A size for nats-server (unquoted: a quoted "256MB" is not parsed as a size). */
 function size(value: string): string {
-  if (!/^\d+(K|M|G|T)?B?$/i.test(value)) throw new RangeError(`not a size like 256MB: ${JSON.stringify(value)}`);
+  if (!/^\d+(K|M|G|T)?B?$/i.test(value))
+    throw new RangeError(`not a size like 256MB: ${JSON.stringify(value)}`);
   return value;
 }
 
 function checkPort(what: string, port: number): void {
-  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new RangeError(`${what} must be an integer 1..65535, got ${port}`);
+  if (!Number.isInteger(port) || port < 1 || port > 65535)
+    throw new RangeError(`${what} must be an integer 1..65535, got ${port}`);
 }
 
 /** Renders nats-server.conf text for one region. */
 export function renderNatsConfig(input: NatsServerConfigInput): string {
-  if (!NAME.test(input.region)) throw new RangeError(`invalid region name for NATS: ${JSON.stringify(input.region)}`);
+  if (!NAME.test(input.region))
+    throw new RangeError(`invalid region name for NATS: ${JSON.stringify(input.region)}`);
   checkPort('clientPort', input.clientPort);
   checkPort('httpPort', input.httpPort);
   checkPort('clusterPort', input.clusterPort);
   checkPort('gatewayPort', input.gatewayPort);
   const seen = new Set<string>();
   for (const gw of input.gateways) {
-    if (!NAME.test(gw.name)) throw new RangeError(`invalid gateway name: ${JSON.stringify(gw.name)}`);
-    if (gw.name === input.region) throw new RangeError(`region ${input.region} cannot list itself as a remote gateway`);
+    if (!NAME.test(gw.name))
+      throw new RangeError(`invalid gateway name: ${JSON.stringify(gw.name)}`);
+    if (gw.name === input.region)
+      throw new RangeError(`region ${input.region} cannot list itself as a remote gateway`);
     if (seen.has(gw.name)) throw new RangeError(`gateway ${gw.name} listed twice`);
     if (gw.urls.length === 0) throw new RangeError(`gateway ${gw.name} has no URL`);
     seen.add(gw.name);

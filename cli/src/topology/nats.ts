@@ -131,14 +131,22 @@ interface JszMeta {
 }
 
 /** The JetStream meta leader as seen by one server (undefined while there is none). */
-export async function jetStreamMetaLeader(monitorUrl: string): Promise<{ leader?: string; clusterSize?: number }> {
+export async function jetStreamMetaLeader(
+  monitorUrl: string,
+): Promise<{ leader?: string; clusterSize?: number }> {
   const res = await fetch(`${monitorUrl}/jsz`, { signal: AbortSignal.timeout(2000) });
   const body = (await res.json()) as JszMeta;
-  return { leader: body.meta_cluster?.leader || undefined, clusterSize: body.meta_cluster?.cluster_size };
+  return {
+    leader: body.meta_cluster?.leader || undefined,
+    clusterSize: body.meta_cluster?.cluster_size,
+  };
 }
 
 /** Waits until every server reports the same JetStream meta leader over a meta group of all the servers. */
-export async function waitForMetaLeader(servers: NatsServerInstance[], timeoutMs = 60_000): Promise<string> {
+export async function waitForMetaLeader(
+  servers: NatsServerInstance[],
+  timeoutMs = 60_000,
+): Promise<string> {
   let leader = '';
   await waitUntil(
     `a JetStream meta leader across ${servers.map((s) => s.region).join(', ')}`,
@@ -147,14 +155,16 @@ export async function waitForMetaLeader(servers: NatsServerInstance[], timeoutMs
       const first = views[0]?.leader;
       if (!first) return false;
       if (!views.every((v) => v.leader === first)) return false;
-      if (servers.length > 1 && !views.every((v) => (v.clusterSize ?? 0) >= servers.length)) return false;
+      if (servers.length > 1 && !views.every((v) => (v.clusterSize ?? 0) >= servers.length))
+        return false;
       leader = first;
       return true;
     },
     { timeoutMs, intervalMs: 200 },
   );
   for (const s of servers) {
-    if (s.process.exited) throw new ProcessStartError(`${s.process.name} ${s.process.exitDescription}`);
+    if (s.process.exited)
+      throw new ProcessStartError(`${s.process.name} ${s.process.exitDescription}`);
   }
   return leader;
 }
@@ -188,10 +198,12 @@ export interface Supercluster {
  * waits for the JetStream meta leader. On failure every server started so far is stopped.
  */
 export async function startSupercluster(opts: StartSuperclusterOptions): Promise<Supercluster> {
-  if (opts.regions.length === 0) throw new TopologyError('startSupercluster needs at least one region');
+  if (opts.regions.length === 0)
+    throw new TopologyError('startSupercluster needs at least one region');
   const ports: Record<string, NatsPorts> = {};
   for (const r of opts.regions) ports[r] = opts.ports?.[r] ?? (await allocateNatsPorts());
-  const urlFor = opts.gatewayUrl ?? ((_from: string, to: string) => `nats://127.0.0.1:${ports[to]!.gateway}`);
+  const urlFor =
+    opts.gatewayUrl ?? ((_from: string, to: string) => `nats://127.0.0.1:${ports[to]!.gateway}`);
   const servers: NatsServerInstance[] = [];
   const stopAll = async () => {
     await Promise.all(servers.map((s) => s.stop()));
@@ -203,7 +215,9 @@ export async function startSupercluster(opts: StartSuperclusterOptions): Promise
           region,
           dir: join(opts.baseDir, region, 'nats'),
           ports: ports[region],
-          gateways: opts.regions.filter((r) => r !== region).map((r) => ({ name: r, urls: [urlFor(region, r)] })),
+          gateways: opts.regions
+            .filter((r) => r !== region)
+            .map((r) => ({ name: r, urls: [urlFor(region, r)] })),
           gatewayAdvertise: opts.gatewayAdvertise?.(region),
           binary: opts.binary,
           timeoutMs: opts.timeoutMs,
@@ -215,7 +229,12 @@ export async function startSupercluster(opts: StartSuperclusterOptions): Promise
     if (failed) throw failed.reason;
     servers.sort((a, b) => opts.regions.indexOf(a.region) - opts.regions.indexOf(b.region));
     const metaLeader = await waitForMetaLeader(servers, opts.timeoutMs ?? 60_000);
-    return { servers, byRegion: new Map(servers.map((s) => [s.region, s])), metaLeader, stop: stopAll };
+    return {
+      servers,
+      byRegion: new Map(servers.map((s) => [s.region, s])),
+      metaLeader,
+      stop: stopAll,
+    };
   } catch (err) {
     await stopAll();
     throw err;

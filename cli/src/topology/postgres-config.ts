@@ -46,9 +46,13 @@ export function postgresSettings(input: PostgresConfInput): Record<string, strin
   if (!Number.isInteger(input.port) || input.port < 1 || input.port > 65535) {
     throw new RangeError(`PostgreSQL port must be an integer 1..65535, got ${input.port}`);
   }
-  const merged: Record<string, string> = { ...DEFAULT_POSTGRES_SETTINGS, ...(input.settings ?? {}) };
+  const merged: Record<string, string> = {
+    ...DEFAULT_POSTGRES_SETTINGS,
+    ...(input.settings ?? {}),
+  };
   for (const key of Object.keys(merged)) {
-    if (!GUC_NAME.test(key)) throw new RangeError(`not a PostgreSQL setting name: ${JSON.stringify(key)}`);
+    if (!GUC_NAME.test(key))
+      throw new RangeError(`not a PostgreSQL setting name: ${JSON.stringify(key)}`);
   }
   // Local regions listen on loopback only; these are not overridable.
   merged.listen_addresses = '127.0.0.1';
@@ -60,7 +64,8 @@ export function postgresSettings(input: PostgresConfInput): Record<string, strin
 /** Renders the settings as a postgresql.conf fragment (included from postgresql.conf as borealis.conf). */
 export function renderPostgresConf(settings: Record<string, string>): string {
   const lines = ['# Written by the Borealis local topology; included from postgresql.conf.'];
-  for (const [key, value] of Object.entries(settings)) lines.push(`${key} = ${quoteConfValue(value)}`);
+  for (const [key, value] of Object.entries(settings))
+    lines.push(`${key} = ${quoteConfValue(value)}`);
   return lines.join('\n') + '\n';
 }
 
@@ -84,6 +89,10 @@ export function renderPgHba(): string {
 }
 
 /** postgres:// URL of a database on a local instance as the superuser. */
-export function postgresUrl(port: number, database: string = APP_DATABASE, user: string = SUPERUSER): string {
+export function postgresUrl(
+  port: number,
+  database: string = APP_DATABASE,
+  user: string = SUPERUSER,
+): string {
   return `postgres://${encodeURIComponent(user)}@127.0.0.1:${port}/${encodeURIComponent(database)}`;
 }

@@ -66,7 +66,8 @@ function prepareDirs(dir: string): { dataDir: string; socketDir: string; logFile
   const dataDir = join(dir, 'data');
   const socketDir = join(dir, 'socket');
   const logFile = join(dir, 'postgres.log');
-  if (existsSync(dataDir)) throw new TopologyError(`${dataDir} already exists: start PostgreSQL in a fresh folder`);
+  if (existsSync(dataDir))
+    throw new TopologyError(`${dataDir} already exists: start PostgreSQL in a fresh folder`);
   mkdirSync(socketDir, { recursive: true, mode: 0o700 });
   writeFileSync(logFile, '');
   allowTraverseWithinTmp(dir);
@@ -152,10 +153,14 @@ export async function startPostgres(opts: StartPostgresOptions): Promise<Postgre
 
   const proc = await launch(name, pgBinDir, opts.dir, dataDir, logFile);
   try {
-    await waitUntil(`${name} to accept connections on 127.0.0.1:${port}`, () => canQuery(postgresUrl(port, 'postgres')), {
-      timeoutMs,
-      process: proc,
-    });
+    await waitUntil(
+      `${name} to accept connections on 127.0.0.1:${port}`,
+      () => canQuery(postgresUrl(port, 'postgres')),
+      {
+        timeoutMs,
+        process: proc,
+      },
+    );
     const admin = new pg.Client({ connectionString: postgresUrl(port, 'postgres') });
     await admin.connect();
     try {
@@ -167,9 +172,12 @@ export async function startPostgres(opts: StartPostgresOptions): Promise<Postgre
     await proc.stop(5000);
     throw err instanceof ProcessStartError
       ? err
-      : new ProcessStartError(`${name}: could not bootstrap (role ${SUPERUSER}, database ${APP_DATABASE})`, {
-          cause: err,
-        });
+      : new ProcessStartError(
+          `${name}: could not bootstrap (role ${SUPERUSER}, database ${APP_DATABASE})`,
+          {
+            cause: err,
+          },
+        );
   }
   return instance(name, port, opts.dir, dataDir, socketDir, logFile, proc);
 }
@@ -198,12 +206,28 @@ export async function startReplica(opts: StartReplicaOptions): Promise<PostgresI
   const runAs = postgresRunAs();
   chownTree(opts.dir, runAs);
   const settings = postgresSettings({ port, socketDir, settings: opts.settings });
-  const args = ['-h', '127.0.0.1', '-p', String(opts.primary.port), '-U', SUPERUSER, '-D', dataDir, '-R', '-X', 'stream', '-c', 'fast'];
+  const args = [
+    '-h',
+    '127.0.0.1',
+    '-p',
+    String(opts.primary.port),
+    '-U',
+    SUPERUSER,
+    '-D',
+    dataDir,
+    '-R',
+    '-X',
+    'stream',
+    '-c',
+    'fast',
+  ];
   if (settings.fsync === 'off') args.push('--no-sync');
   try {
     await runCommand(join(pgBinDir, 'pg_basebackup'), args, { runAs, cwd: opts.dir, timeoutMs });
   } catch (err) {
-    throw new ProcessStartError(`${name}: pg_basebackup from ${opts.primary.name} failed`, { cause: err });
+    throw new ProcessStartError(`${name}: pg_basebackup from ${opts.primary.name} failed`, {
+      cause: err,
+    });
   }
   // The copy carries the primary's borealis.conf (its port and socket): replace it with the replica's own.
   writeFileSync(join(dataDir, 'borealis.conf'), renderPostgresConf(settings));
@@ -215,7 +239,10 @@ export async function startReplica(opts: StartReplicaOptions): Promise<PostgresI
     await waitUntil(
       `${name} to accept read-only connections on 127.0.0.1:${port}`,
       async () => {
-        const client = new pg.Client({ connectionString: postgresUrl(port, APP_DATABASE), connectionTimeoutMillis: 2000 });
+        const client = new pg.Client({
+          connectionString: postgresUrl(port, APP_DATABASE),
+          connectionTimeoutMillis: 2000,
+        });
         try {
           await client.connect();
           const r = await client.query<{ r: boolean }>('SELECT pg_is_in_recovery() AS r');

@@ -71,7 +71,11 @@ export class ManagedProcess {
       await new Promise<void>((resolve, reject) => {
         child.once('spawn', () => resolve());
         child.once('error', (err) =>
-          reject(new ProcessStartError(`${opts.name}: cannot start ${opts.command}: ${err.message}`, { cause: err })),
+          reject(
+            new ProcessStartError(`${opts.name}: cannot start ${opts.command}: ${err.message}`, {
+              cause: err,
+            }),
+          ),
         );
       });
       // The child holds the supervisor's event loop open only through its exit listener.
@@ -88,7 +92,9 @@ export class ManagedProcess {
 
   get exitDescription(): string {
     if (!this.exitInfo) return 'running';
-    return this.exitInfo.signal ? `killed by ${this.exitInfo.signal}` : `exited with code ${this.exitInfo.code}`;
+    return this.exitInfo.signal
+      ? `killed by ${this.exitInfo.signal}`
+      : `exited with code ${this.exitInfo.code}`;
   }
 
   /** Resolves when the process exits. */
@@ -170,10 +176,15 @@ export async function waitUntil(
       lastError = err;
     }
     if (Date.now() > deadline) {
-      const tail = opts.process ? `; last log lines (${opts.process.logFile}):\n${opts.process.logTail()}` : '';
-      throw new ProcessStartError(`timed out after ${opts.timeoutMs} ms waiting for ${what}${tail}`, {
-        cause: lastError,
-      });
+      const tail = opts.process
+        ? `; last log lines (${opts.process.logFile}):\n${opts.process.logTail()}`
+        : '';
+      throw new ProcessStartError(
+        `timed out after ${opts.timeoutMs} ms waiting for ${what}${tail}`,
+        {
+          cause: lastError,
+        },
+      );
     }
     await new Promise((r) => setTimeout(r, opts.intervalMs ?? 100));
   }
@@ -186,7 +197,11 @@ export function runCommand(
   opts: { runAs?: RunAs; env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {},
 ): Promise<{ stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const spawnOptions: SpawnOptions = { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] };
+    const spawnOptions: SpawnOptions = {
+      cwd: opts.cwd,
+      env: opts.env ?? process.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    };
     if (opts.runAs) {
       spawnOptions.uid = opts.runAs.uid;
       spawnOptions.gid = opts.runAs.gid;

@@ -1,0 +1,485 @@
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildAgentConfig } from './agent-config.js';
+import { spawnAgent, waitAgentReady, type AgentInstance } from './agent.js';
+import { ControlPlane } from './control-plane.js';
+import { TcpEndpoint } from './endpoint.js';
+import { TopologyError, TopologyOptionsError } from './errors.js';
+import { Link, LinkProxy, natsGatewayOrigin } from './link-proxy.js';
+import {
+  allocateNatsPorts,
+  startSupercluster,
+  type NatsPorts,
+  type NatsServerInstance,
+  type Supercluster,
+} from './nats.js';
+import { allocatePort } from './ports.js';
+import { defaultPgBinDir, startPostgres, startReplica, type PostgresInstance } from './postgres.js';
+import { APP_DATABASE, SUPERUSER } from './postgres-config.js';
+import type { ManagedProcess } from './process.js';
+import { checkReaders, regionNames } from './regions.js';
+
+export interface TopologyOptions {
+  /** Regions in total (1 primary + N-1 secondaries), 1..6. */
+  regions: number;
+  /** Reader replicas per region, 0..15 (default 0). */
+  readers?: number;
+  /** One-way delay of every inter-region link, ms (default 0). */
+  wanLatencyMs?: number;
+  /** Jitter ± ms around the delay (default 0). */
+  jitterMs?: number;
+  /** Parent folder of the topology's temp dir (default os.tmpdir()). The topology's own dir is removed on stop. */
+  baseDir?: string;
+  /** Start the region agents (default true). Without agents: PostgreSQL, NATS, proxies and endpoints only. */
+  agents?: boolean;
+  /** PostgreSQL settings over the defaults for every instance (e.g. { fsync: 'off' } in test suites). */
+  postgresSettings?: Record<string, string>;
+  /** Extra agent config fields (e.g. { heartbeat: { intervalMs: 100 } }), merged into every agent.json. */
+  agentConfig?: Record<string, unknown>;
+  /** Progress lines ("postgres us-east ready on 127.0.0.1:…"). */
+  log?: (line: string) => void;
+  /** Keep the temp dir after stop (logs, for debugging). */
+  keepFiles?: boolean;
+  pgBinDir?: string;
+  natsServerBinary?: string;
+  agentEntry?: string;
+  /** Time allowed for each agent to become ready (default 90 s). */
+  agentReadyTimeoutMs?: number;
+}
+
+export type RegionRole = 'primary' | 'secondary';
+
+/** The document printed by `borealis up --json` and `borealis status --json`. */
+export interface TopologyDescription {
+  writer: string;
+  regions: {
+    name: string;
+    role: RegionRole;
+    postgres: string;
+    reader: string;
+    http: string;
+    metrics: string;
+    nats: string;
+  }[];
+  controlPlane: string;
+}
+
+export type ProcessKind = 'postgres' | 'nats' | 'agent';
+
+export interface Region {
+  name: string;
+  role: RegionRole;
+  /** <topology dir>/<region> */
+  dir: string;
+  postgres: PostgresInstance;
+  readers: PostgresInstance[];
+  nats: NatsServerInstance;
+  agent?: AgentInstance;
+  /** The agent's HTTP port (allocated even without agents). */
+  httpPort: number;
+  readerEndpoint: TcpEndpoint;
+  /** Secondaries: the seed link proxy (this region → primary's PostgreSQL). */
+  seedProxy?: LinkProxy;
+  urls: { postgres: string; reader: string; http: string; metrics: string; nats: string };
+}
+
+/** A running local multi-region topology (see startTopology). */
+export class Topology {
+  readonly dir: string;
+  readonly regions: Region[] = [];
+  readonly links = new Map<string, Link>();
+  readonly gatewayProxies: LinkProxy[] = [];
+  writer!: TcpEndpoint;
+  controlPlane!: ControlPlane;
+  supercluster?: Supercluster;
+  private readonly postgres = new Map<string, PostgresInstance>();
+  private readonly replicas: PostgresInstance[] = [];
+  private readonly endpoints: TcpEndpoint[] = [];
+  private readonly seedProxies: LinkProxy[] = [];
+  private readonly agents: AgentInstance[] = [];
+  private stopped = false;
+  private stopping: Promise<void> | undefined;
+
+  constructor(
+    readonly options: TopologyOptions,
+    dir: string,
+  ) {
+    this.dir = dir;
+  }
+
+  get primary(): Region {
+    const p = this.regions.find((r) => r.role === 'primary');
+    if (!p) throw new TopologyError('topology has no primary region');
+    return p;
+  }
+
+  region(name: string): Region {
+    const r = this.regions.find((x) => x.name === name);
+    if (!r)
+      throw new TopologyOptionsError(
+        `no region ${JSON.stringify(name)} (regions: ${this.regions.map((x) => x.name).join(', ')})`,
+      );
+    return r;
+  }
+
+  describe(): TopologyDescription {
+    return {
+      writer: `postgres://${SUPERUSER}@127.0.0.1:${this.writer.port}/${APP_DATABASE}`,
+      regions: this.regions.map((r) => ({ name: r.name, role: r.role, ...r.urls })),
+      controlPlane: this.controlPlane.url,
+    };
+  }
+
+  /** Every pid this topology started (PostgreSQL incl. readers, nats-server, agents). */
+  pids(): { region: string; kind: ProcessKind | 'reader'; pid: number; command: string }[] {
+    const out: { region: string; kind: ProcessKind | 'reader'; pid: number; command: string }[] =
+      [];
+    for (const r of this.regions) {
+      out.push({ region: r.name, kind: 'postgres', pid: r.postgres.pid, command: 'postgres' });
+      for (const rep of r.readers)
+        out.push({ region: r.name, kind: 'reader', pid: rep.pid, command: 'postgres' });
+      out.push({ region: r.name, kind: 'nats', pid: r.nats.pid, command: 'nats-server' });
+      if (r.agent) out.push({ region: r.name, kind: 'agent', pid: r.agent.pid, command: 'node' });
+    }
+    return out;
+  }
+
+  // ---------------------------------------------------------------- links
+
+  link(from: string, to: string): Link {
+    const l = this.links.get(`${from}->${to}`);
+    if (!l) throw new TopologyOptionsError(`no link ${from} -> ${to}`);
+    return l;
+  }
+
+  /** Cuts both directions between two regions: open connections close, new ones are refused. */
+  cut(a: string, b: string): void {
+    this.link(a, b).sever();
+    this.link(b, a).sever();
+  }
+
+  /** Restores both directions between two regions. */
+  restore(a: string, b: string): void {
+    this.link(a, b).restore();
+    this.link(b, a).restore();
+  }
+
+  /** Cuts every link of a region (a network partition of that region). */
+  isolate(region: string): void {
+    this.region(region);
+    for (const l of this.links.values()) if (l.from === region || l.to === region) l.sever();
+  }
+
+  /** Restores every link of a region. */
+  heal(region: string): void {
+    this.region(region);
+    for (const l of this.links.values()) if (l.from === region || l.to === region) l.restore();
+  }
+
+  /** Sets the one-way delay/jitter of every inter-region link. */
+  setWanLatency(delayMs: number, jitterMs = 0): void {
+    for (const l of this.links.values()) l.setLatency({ delayMs, jitterMs });
+  }
+
+  // ---------------------------------------------------------------- processes
+
+  process(region: string, kind: ProcessKind): ManagedProcess {
+    const r = this.region(region);
+    if (kind === 'postgres') return r.postgres.process;
+    if (kind === 'nats') return r.nats.process;
+    if (!r.agent)
+      throw new TopologyOptionsError(
+        `region ${region} runs no agent (topology started with agents: false)`,
+      );
+    return r.agent.process;
+  }
+
+  /** SIGKILL a region's process (a crash). */
+  kill(region: string, kind: ProcessKind): Promise<void> {
+    return this.process(region, kind).kill();
+  }
+
+  /** SIGSTOP a region's process (a freeze). */
+  pause(region: string, kind: ProcessKind): boolean {
+    return this.process(region, kind).pause();
+  }
+
+  /** SIGCONT a frozen process. */
+  resume(region: string, kind: ProcessKind): boolean {
+    return this.process(region, kind).resume();
+  }
+
+  /** Endpoint connection counts (control-plane /metrics). */
+  endpointConnections(): { endpoint: string; connections: number }[] {
+    return this.endpoints.map((e) => ({ endpoint: e.name, connections: e.connectionCount }));
+  }
+
+  // ---------------------------------------------------------------- stop
+
+  /**
+   * Stops everything this topology started, by pid (agents, endpoints and proxies, reader replicas,
+   * PostgreSQL, NATS; SIGTERM/SIGINT then SIGKILL after a timeout) and removes its temp dir. Idempotent.
+   */
+  stop(): Promise<void> {
+    this.stopping ??= this.doStop();
+    return this.stopping;
+  }
+
+  private async doStop(): Promise<void> {
+    if (this.stopped) return;
+    const errors: unknown[] = [];
+    const all = async (ps: Promise<unknown>[]) => {
+      for (const r of await Promise.allSettled(ps))
+        if (r.status === 'rejected') errors.push(r.reason);
+    };
+    await all(this.agents.map((a) => a.stop()));
+    await all([
+      ...this.endpoints.map((e) => e.close()),
+      ...this.seedProxies.map((p) => p.close()),
+      ...this.gatewayProxies.map((p) => p.close()),
+    ]);
+    await all(this.replicas.map((p) => p.stop()));
+    await all([...this.postgres.values()].map((p) => p.stop()));
+    if (this.supercluster) await all([this.supercluster.stop()]);
+    else await all(this.regions.map((r) => r.nats.stop()));
+    if (this.controlPlane) await all([this.controlPlane.close()]);
+    if (!this.options.keepFiles) {
+      try {
+        rmSync(this.dir, { recursive: true, force: true });
+      } catch (err) {
+        errors.push(err);
+      }
+    }
+    this.stopped = true;
+    if (errors.length > 0)
+      throw new TopologyError(`stopping the topology: ${errors.length} error(s)`, {
+        cause: errors[0],
+      });
+  }
+
+  // ---------------------------------------------------------------- start (internal)
+
+  /** @internal */
+  async start(): Promise<void> {
+    const o = this.options;
+    const names = regionNames(o.regions);
+    const readers = checkReaders(o.readers ?? 0);
+    const delayMs = o.wanLatencyMs ?? 0;
+    const jitterMs = o.jitterMs ?? 0;
+    if (!(delayMs >= 0) || !(jitterMs >= 0))
+      throw new TopologyOptionsError('wanLatencyMs and jitterMs must be >= 0');
+    if (jitterMs > delayMs)
+      throw new TopologyOptionsError(
+        `jitter (${jitterMs} ms) cannot exceed the WAN latency (${delayMs} ms)`,
+      );
+    const log = o.log ?? (() => undefined);
+    const primaryName = names[0]!;
+    const t0 = Date.now();
+    const since = () => `${((Date.now() - t0) / 1000).toFixed(1)}s`;
+
+    // Links: one per ordered region pair.
+    for (const a of names)
+      for (const b of names)
+        if (a !== b) this.links.set(`${a}->${b}`, new Link(a, b, { delayMs, jitterMs }));
+
+    // Ports first: proxies must know every target before any config is written.
+    const natsPorts = new Map<string, NatsPorts>();
+    const httpPorts = new Map<string, number>();
+    for (const n of names) {
+      natsPorts.set(n, await allocateNatsPorts());
+      httpPorts.set(n, await allocatePort());
+      mkdirSync(join(this.dir, n), { recursive: true });
+    }
+
+    // NATS gateway link proxies: region A dials region B's gateway through proxy A->B. Every proxy into B
+    // identifies the dialing region from its CONNECT, so a gossiped proxy address still follows that
+    // region's own link (docs/local-topology.md).
+    const gatewayProxy = new Map<string, LinkProxy>();
+    for (const a of names) {
+      for (const b of names) {
+        if (a === b) continue;
+        const proxy = await LinkProxy.start({
+          link: this.link(a, b),
+          target: { host: '127.0.0.1', port: natsPorts.get(b)!.gateway },
+          resolveOrigin: natsGatewayOrigin((from) => this.links.get(`${from}->${b}`)),
+          purpose: 'nats gateway',
+        });
+        gatewayProxy.set(`${a}->${b}`, proxy);
+        this.gatewayProxies.push(proxy);
+      }
+    }
+    const advertiseFor = (b: string): string | undefined => {
+      const a = names.find((n) => n !== b);
+      return a ? `127.0.0.1:${gatewayProxy.get(`${a}->${b}`)!.port}` : undefined;
+    };
+
+    log(
+      `starting ${names.length} region(s): ${names.join(', ')} (PostgreSQL 15 + nats-server each${o.agents === false ? '' : ' + region agent'})`,
+    );
+    const pgStarts = names.map(async (n) => {
+      const inst = await startPostgres({
+        dir: join(this.dir, n, 'postgres'),
+        name: `postgres ${n}`,
+        settings: o.postgresSettings,
+        pgBinDir: o.pgBinDir,
+      });
+      this.postgres.set(n, inst);
+      log(`[${since()}] postgres ${n} ready on 127.0.0.1:${inst.port} (pid ${inst.pid})`);
+      return inst;
+    });
+    const natsStart = startSupercluster({
+      regions: names,
+      baseDir: this.dir,
+      ports: Object.fromEntries(natsPorts),
+      gatewayUrl: (from, to) => `nats://127.0.0.1:${gatewayProxy.get(`${from}->${to}`)!.port}`,
+      gatewayAdvertise: advertiseFor,
+      binary: o.natsServerBinary,
+    }).then((sc) => {
+      this.supercluster = sc;
+      log(
+        `[${since()}] nats supercluster ready: ${sc.servers.length} server(s), JetStream meta leader ${sc.metaLeader}`,
+      );
+      return sc;
+    });
+    const results = await Promise.allSettled([...pgStarts, natsStart]);
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    const sc = this.supercluster!;
+
+    // Reader replicas (pg_basebackup -R from the region's PostgreSQL).
+    const replicasByRegion = new Map<string, PostgresInstance[]>(names.map((n) => [n, []]));
+    if (readers > 0) {
+      const starts: Promise<void>[] = [];
+      for (const n of names) {
+        const primaryPg = this.postgres.get(n)!;
+        for (let i = 1; i <= readers; i++) {
+          starts.push(
+            startReplica({
+              primary: primaryPg,
+              dir: join(this.dir, n, `reader-${i}`),
+              name: `postgres ${n} reader-${i}`,
+              settings: o.postgresSettings,
+              pgBinDir: o.pgBinDir,
+            }).then((rep) => {
+              this.replicas.push(rep);
+              replicasByRegion.get(n)![i - 1] = rep;
+            }),
+          );
+        }
+      }
+      const res = await Promise.allSettled(starts);
+      const bad = res.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (bad) throw bad.reason;
+      log(`[${since()}] ${readers} reader replica(s) per region streaming`);
+    }
+
+    // Endpoints and seed proxies.
+    this.writer = await TcpEndpoint.start({
+      name: 'writer',
+      backends: [{ host: '127.0.0.1', port: this.postgres.get(primaryName)!.port }],
+    });
+    this.endpoints.push(this.writer);
+    for (const n of names) {
+      const pgInst = this.postgres.get(n)!;
+      const reps = replicasByRegion.get(n)!;
+      const readerEndpoint = await TcpEndpoint.start({
+        name: `reader-${n}`,
+        backends: [pgInst, ...reps].map((p) => ({ host: '127.0.0.1', port: p.port })),
+      });
+      this.endpoints.push(readerEndpoint);
+      let seedProxy: LinkProxy | undefined;
+      if (n !== primaryName) {
+        seedProxy = await LinkProxy.start({
+          link: this.link(n, primaryName),
+          target: { host: '127.0.0.1', port: this.postgres.get(primaryName)!.port },
+          purpose: 'postgres seed',
+        });
+        this.seedProxies.push(seedProxy);
+      }
+      const httpPort = httpPorts.get(n)!;
+      const nats = sc.byRegion.get(n)!;
+      this.regions.push({
+        name: n,
+        role: n === primaryName ? 'primary' : 'secondary',
+        dir: join(this.dir, n),
+        postgres: pgInst,
+        readers: reps,
+        nats,
+        httpPort,
+        readerEndpoint,
+        seedProxy,
+        urls: {
+          postgres: pgInst.url,
+          reader: `postgres://${SUPERUSER}@127.0.0.1:${readerEndpoint.port}/${APP_DATABASE}`,
+          http: `http://127.0.0.1:${httpPort}`,
+          metrics: `http://127.0.0.1:${httpPort}/metrics`,
+          nats: nats.url,
+        },
+      });
+    }
+    this.controlPlane = await ControlPlane.start(this);
+
+    if (o.agents !== false) {
+      const startAgent = async (r: Region) => {
+        const config = buildAgentConfig({
+          region: r.name,
+          role: r.role,
+          primaryRegion: primaryName,
+          databaseUrl: r.postgres.url,
+          natsServers: [r.nats.url],
+          seedSourceUrl: r.seedProxy
+            ? `postgres://${SUPERUSER}@127.0.0.1:${r.seedProxy.port}/${APP_DATABASE}`
+            : undefined,
+          pgBinDir: o.pgBinDir ?? defaultPgBinDir(),
+          httpPort: r.httpPort,
+          extra: o.agentConfig,
+        });
+        const agent = await spawnAgent({
+          config,
+          configFile: join(r.dir, 'agent.json'),
+          logFile: join(r.dir, 'agent.log'),
+          cwd: r.dir,
+          entry: o.agentEntry,
+        });
+        this.agents.push(agent);
+        r.agent = agent;
+        await waitAgentReady(agent, o.agentReadyTimeoutMs ?? 90_000);
+        log(
+          `[${since()}] agent ${r.name} (${r.role}) ready on ${agent.httpUrl} (pid ${agent.pid})`,
+        );
+      };
+      // The primary creates the source stream; the secondaries then create their mirrors and seed.
+      await startAgent(this.primary);
+      const res = await Promise.allSettled(
+        this.regions.filter((r) => r.role === 'secondary').map(startAgent),
+      );
+      const bad = res.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (bad) throw bad.reason;
+    }
+    log(`[${since()}] topology ready: writer ${this.describe().writer}`);
+  }
+}
+
+/**
+ * Starts a local multi-region topology: per region a PostgreSQL 15 (+ reader replicas), a nats-server with
+ * JetStream (all joined by gateways through link proxies into one supercluster) and, unless agents: false,
+ * a region agent; plus the writer endpoint, per-region reader endpoints and the control plane. If anything
+ * fails while starting, everything already started is stopped and the temp dir removed before the error is
+ * rethrown.
+ */
+export async function startTopology(options: TopologyOptions): Promise<Topology> {
+  regionNames(options.regions);
+  checkReaders(options.readers ?? 0);
+  const parent = options.baseDir ?? tmpdir();
+  mkdirSync(parent, { recursive: true });
+  const dir = mkdtempSync(join(parent, 'borealis-topology-'));
+  const topology = new Topology(options, dir);
+  try {
+    await topology.start();
+    return topology;
+  } catch (err) {
+    await topology.stop().catch(() => undefined);
+    throw err;
+  }
+}
