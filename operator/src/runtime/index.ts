@@ -5,3 +5,4 @@ export { WorkQueue, runWorkers, type ReconcileResult, type BackoffOptions } from
 export { Informer, objectCacheKey, type InformerHandlers, type InformerOptions } from './informer.js';
 export { LeaderElector, type LeaderElectionOptions } from './leader-election.js';
 export { EventRecorder, type EventTarget } from './events.js';
+export { connectionFromKubeconfig, defaultConnection, inClusterConnection, KubeconfigError, type Connection } from './kubeconfig.js';

@@ -1,7 +1,8 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
-import { KubeConfig } from '@kubernetes/client-node';
+import { readFileSync } from 'node:fs';
 import { KubeApiError } from './errors.js';
+import { connectionFromKubeconfig, defaultConnection, type Connection } from './kubeconfig.js';
 import { resourceInfo, resourcePath, type ResourceInfo } from './resources.js';
 
 export interface KubeObjectLike {
@@ -29,49 +30,49 @@ interface RequestOptions {
 }
 
 /**
- * A small typed REST client over @kubernetes/client-node's KubeConfig (auth, TLS, exec plugins):
- * server-side apply, status subresource, dry-run, and streaming watches — the verbs a controller needs.
+ * A small typed REST client for a controller: server-side apply, status subresource, dry-run, streaming
+ * watches, over node:http(s) with the kubeconfig's TLS and token/client-certificate credentials.
  */
 export class KubeClient {
-  private constructor(
-    readonly kubeConfig: KubeConfig,
-    private readonly server: URL,
-  ) {}
+  private constructor(readonly connection: Connection) {}
 
-  static fromKubeConfig(kc: KubeConfig): KubeClient {
-    const cluster = kc.getCurrentCluster();
-    if (!cluster) throw new Error('the kubeconfig has no current cluster: set current-context or pass --kubeconfig');
-    return new KubeClient(kc, new URL(cluster.server));
+  static fromConnection(conn: Connection): KubeClient {
+    return new KubeClient(conn);
   }
 
-  static fromString(kubeconfigYaml: string): KubeClient {
-    const kc = new KubeConfig();
-    kc.loadFromString(kubeconfigYaml);
-    return KubeClient.fromKubeConfig(kc);
+  static fromString(kubeconfigYaml: string, source = 'kubeconfig'): KubeClient {
+    return new KubeClient(connectionFromKubeconfig(kubeconfigYaml, { source }));
   }
 
-  /** Default loading: $KUBECONFIG / ~/.kube/config, or the in-cluster service account. */
+  /** Default loading: --kubeconfig, $KUBECONFIG, ~/.kube/config, or the in-cluster service account. */
   static fromDefault(kubeconfigPath?: string): KubeClient {
-    const kc = new KubeConfig();
-    if (kubeconfigPath) kc.loadFromFile(kubeconfigPath);
-    else kc.loadFromDefault();
-    return KubeClient.fromKubeConfig(kc);
+    return new KubeClient(defaultConnection(kubeconfigPath));
   }
 
-  private async open(method: string, path: string, opts: RequestOptions): Promise<http.IncomingMessage> {
-    const url = new URL(path, this.server);
-    url.pathname = this.server.pathname.replace(/\/$/, '') + path.split('?')[0];
+  private open(method: string, path: string, opts: RequestOptions): Promise<http.IncomingMessage> {
+    const c = this.connection;
+    const url = new URL(c.server.toString());
+    url.pathname = c.server.pathname.replace(/\/$/, '') + path;
     for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
-    const reqOpts: https.RequestOptions = { method, headers: { Accept: 'application/json' } };
-    await this.kubeConfig.applyToHTTPSOptions(reqOpts);
+    const headers: Record<string, string | number> = { Accept: 'application/json' };
+    const token = c.tokenFile ? readFileSync(c.tokenFile, 'utf8').trim() : c.token;
+    if (token) headers['Authorization'] = `Bearer ${token}`;
+    else if (c.basicAuth) headers['Authorization'] = `Basic ${Buffer.from(`${c.basicAuth.username}:${c.basicAuth.password}`).toString('base64')}`;
     let payload: string | undefined;
     if (opts.body !== undefined) {
       payload = typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
-      reqOpts.headers = { ...reqOpts.headers, 'Content-Type': opts.contentType ?? 'application/json', 'Content-Length': Buffer.byteLength(payload) };
+      headers['Content-Type'] = opts.contentType ?? 'application/json';
+      headers['Content-Length'] = Buffer.byteLength(payload);
     }
+    const reqOpts: https.RequestOptions = { method, headers };
+    if (c.ca) reqOpts.ca = c.ca;
+    if (c.cert) reqOpts.cert = c.cert;
+    if (c.key) reqOpts.key = c.key;
+    if (c.insecureSkipTlsVerify) reqOpts.rejectUnauthorized = false;
+    if (opts.signal) reqOpts.signal = opts.signal;
     const mod = url.protocol === 'http:' ? http : https;
     return new Promise((resolve, reject) => {
-      const req = mod.request(url, { ...reqOpts, signal: opts.signal }, resolve);
+      const req = mod.request(url, reqOpts, resolve);
       req.on('error', (err) => reject(new KubeApiError(`${method} ${url.pathname}: ${err.message}`, 0, 'Transport', undefined, { cause: err })));
       if (opts.timeoutMs) req.setTimeout(opts.timeoutMs, () => req.destroy(new Error(`no answer within ${opts.timeoutMs} ms`)));
       if (payload !== undefined) req.write(payload);

@@ -68,8 +68,8 @@ describe('desiredObjects', () => {
   it("renders agent configs the region agent's own schema accepts, with role and epoch", () => {
     const objs = build('eu-west', 7).flatMap((g) => g.objects);
     for (const r of ['us-east', 'eu-west', 'ap-south']) {
-      const s = find(objs, 'Secret', `orders-${r}-agent`) as KubeObject & { stringData: Record<string, string> };
-      const cfg = agentConfigSchema.parse(JSON.parse(s.stringData['config.json']!));
+      const s = find(objs, 'Secret', `orders-${r}-agent`) as KubeObject & { data: Record<string, string> };
+      const cfg = agentConfigSchema.parse(JSON.parse(Buffer.from(s.data['config.json']!, 'base64').toString('utf8')));
       expect(cfg).toMatchObject({ region: r, epoch: 7, primaryRegion: 'eu-west', role: r === 'eu-west' ? 'primary' : 'secondary' });
       expect(cfg.database.url).toBe('postgresql://postgres:p%40ss%2Fword@127.0.0.1:5432/app');
       expect(cfg.nats.servers).toEqual([`nats://orders-${r}-nats.shop.svc:4222`]);

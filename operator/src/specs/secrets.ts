@@ -4,6 +4,8 @@ import type { Credentials, RegionBuildContext } from './context.js';
 import { credentialsSecretName, regionNames } from './names.js';
 import { meta, type KubeObject, type MetaInput } from './object.js';
 
+const b64 = (s: string): string => Buffer.from(s, 'utf8').toString('base64');
+
 export const CREDENTIAL_KEYS = { postgresPassword: 'postgres-password', replicationPassword: 'replication-password', dataApiToken: 'data-api-token' } as const;
 
 /** Fresh random credentials (used once, when no credentials Secret exists yet). */
@@ -18,10 +20,10 @@ export function credentialsSecret(input: MetaInput, c: Credentials): KubeObject 
     kind: 'Secret',
     metadata: meta(input, credentialsSecretName(input.gdb.name), 'credentials'),
     type: 'Opaque',
-    stringData: {
-      [CREDENTIAL_KEYS.postgresPassword]: c.postgresPassword,
-      [CREDENTIAL_KEYS.replicationPassword]: c.replicationPassword,
-      [CREDENTIAL_KEYS.dataApiToken]: c.dataApiToken,
+    data: {
+      [CREDENTIAL_KEYS.postgresPassword]: b64(c.postgresPassword),
+      [CREDENTIAL_KEYS.replicationPassword]: b64(c.replicationPassword),
+      [CREDENTIAL_KEYS.dataApiToken]: b64(c.dataApiToken),
     },
   };
 }
@@ -43,6 +45,6 @@ export function agentSecret(ctx: RegionBuildContext): KubeObject {
     kind: 'Secret',
     metadata: meta(ctx, regionNames(ctx.gdb.name, ctx.region.name).agentSecret, 'config', ctx.region.name),
     type: 'Opaque',
-    stringData: { 'config.json': JSON.stringify(agentConfig(ctx), null, 2) + '\n' },
+    data: { 'config.json': b64(JSON.stringify(agentConfig(ctx), null, 2) + '\n') },
   };
 }

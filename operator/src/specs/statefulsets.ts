@@ -85,6 +85,7 @@ export function databaseStatefulSet(ctx: RegionBuildContext, hash: string): Kube
           ],
         },
       },
+      persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Delete', whenScaled: 'Delete' },
       volumeClaimTemplates: [volumeClaim('data', ctx.region.storage.size, ctx.region.storage.storageClassName)],
     },
   };
@@ -112,6 +113,7 @@ export function readersStatefulSet(ctx: RegionBuildContext, hash: string): KubeO
           volumes: [{ name: 'config', configMap: { name: n.config } }],
         },
       },
+      persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Delete', whenScaled: 'Delete' },
       volumeClaimTemplates: [volumeClaim('data', ctx.region.storage.size, ctx.region.storage.storageClassName)],
     },
   };
@@ -156,6 +158,7 @@ export function natsStatefulSet(ctx: RegionBuildContext, hash: string): KubeObje
           volumes: [{ name: 'config', configMap: { name: n.config } }],
         },
       },
+      persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Delete', whenScaled: 'Delete' },
       volumeClaimTemplates: [volumeClaim('jetstream', ctx.region.storage.natsSize, ctx.region.storage.storageClassName)],
     },
   };

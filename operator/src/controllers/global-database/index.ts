@@ -1,0 +1,4 @@
+export { GlobalDatabaseReconciler, MANAGED_KINDS, ownerKeyOf, type GlobalDatabaseReconcilerOptions } from './reconciler.js';
+export { HttpAgentStatusSource, AgentStatusError, type AgentStatusSource, type AgentStatusReport, type RegionReport, type AgentTarget } from './agent-status.js';
+export { ClusterClients, ClusterAccessError } from './clusters.js';
+export { computeStatus, canonical, type StatusInput } from './status.js';

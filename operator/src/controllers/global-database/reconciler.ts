@@ -1,0 +1,317 @@
+import type { Logger } from 'pino';
+import { API_VERSION, resolveSpec, type GlobalDatabase, type GlobalDatabaseStatus, type ResolvedSpec } from '../../api/index.js';
+import { decideFailover, primaryHealthy, type PromotionCoordinator } from '../../failover/index.js';
+import { isConflict, type EventRecorder, type KubeClient, type ReconcileResult } from '../../runtime/index.js';
+import {
+  LABELS,
+  FIELD_MANAGER,
+  FINALIZER,
+  OWNER_NAMESPACE_ANNOTATION,
+  clusterId,
+  clusterOf,
+  credentialsFromSecretData,
+  credentialsSecretName,
+  desiredObjects,
+  generateCredentials,
+  managedSelector,
+  objectKey,
+  credentialsSecret,
+  type ClusterRef,
+  type Credentials,
+  type Images,
+  type KubeObject,
+} from '../../specs/index.js';
+import type { AgentStatusSource, RegionReport } from './agent-status.js';
+import type { ClusterClients } from './clusters.js';
+import { canonical, computeStatus } from './status.js';
+
+/** The kinds the operator creates for a GlobalDatabase (pruned and cleaned up by label). */
+export const MANAGED_KINDS: readonly { apiVersion: string; kind: string }[] = [
+  { apiVersion: 'apps/v1', kind: 'StatefulSet' },
+  { apiVersion: 'v1', kind: 'Service' },
+  { apiVersion: 'v1', kind: 'ConfigMap' },
+  { apiVersion: 'v1', kind: 'Secret' },
+];
+
+export interface GlobalDatabaseReconcilerOptions {
+  clusters: ClusterClients;
+  agents: AgentStatusSource;
+  coordinator: PromotionCoordinator;
+  events: EventRecorder;
+  images: Images;
+  log: Logger;
+  /** Poll interval of the agents' status while nothing else happens. */
+  pollIntervalMs: number;
+}
+
+interface PrimaryHealth {
+  unhealthySince?: Date;
+  lastHealthyAt?: Date;
+  refusedReported?: boolean;
+}
+
+/** Level-based reconcile of one GlobalDatabase: objects in every region's cluster, status from the agents, promotions. */
+export class GlobalDatabaseReconciler {
+  private readonly health = new Map<string, PrimaryHealth>();
+  private readonly switchoverTried = new Map<string, number>();
+
+  constructor(private readonly o: GlobalDatabaseReconcilerOptions) {}
+
+  private get local(): KubeClient {
+    return this.o.clusters.local;
+  }
+
+  async reconcile(namespace: string, name: string): Promise<ReconcileResult> {
+    const key = `${namespace}/${name}`;
+    let gdb = await this.local.getOrUndefined<GlobalDatabase>(API_VERSION, 'GlobalDatabase', namespace, name);
+    if (!gdb) {
+      this.health.delete(key);
+      this.switchoverTried.delete(key);
+      return {};
+    }
+    if (gdb.metadata.deletionTimestamp) return this.finalize(gdb);
+    gdb = await this.ensureFinalizer(gdb);
+    const spec = resolveSpec(gdb.spec);
+    const epoch = gdb.status?.epoch ?? 1;
+    const primaryRegion = gdb.status?.primaryRegion ?? spec.primaryRegion;
+    const credentials = await this.ensureCredentials(gdb);
+
+    let applyError: string | undefined;
+    try {
+      await this.applyAll(gdb, spec, primaryRegion, epoch, credentials);
+    } catch (err) {
+      applyError = (err as Error).message;
+      await this.o.events.record(gdb, 'Warning', 'ApplyFailed', applyError);
+    }
+
+    const reports = await this.probe(gdb, spec);
+    let promotionProblem = this.maybeSwitchover(gdb, spec, primaryRegion);
+    promotionProblem = (await this.maybeFailover(gdb, spec, primaryRegion, reports)) ?? promotionProblem;
+
+    const promoting = this.o.coordinator.current(namespace, name);
+    const statusInput: Parameters<typeof computeStatus>[0] = { spec, generation: gdb.metadata.generation, current: gdb.status, epoch, primaryRegion, reports, now: new Date() };
+    if (applyError) statusInput.applyError = applyError;
+    if (promoting) statusInput.promoting = promoting;
+    if (promotionProblem) statusInput.promotionProblem = promotionProblem;
+    const status = computeStatus(statusInput);
+    await this.writeStatus(gdb, status);
+    return { requeueAfterMs: promoting || this.health.get(key)?.unhealthySince ? Math.min(1000, this.o.pollIntervalMs) : this.o.pollIntervalMs };
+  }
+
+  private async ensureFinalizer(gdb: GlobalDatabase): Promise<GlobalDatabase> {
+    const finalizers = gdb.metadata.finalizers ?? [];
+    if (finalizers.includes(FINALIZER)) return gdb;
+    return this.local.mergePatch<GlobalDatabase>(API_VERSION, 'GlobalDatabase', gdb.metadata.namespace, gdb.metadata.name, {
+      metadata: { finalizers: [...finalizers, FINALIZER], resourceVersion: gdb.metadata.resourceVersion },
+    });
+  }
+
+  /** The generated passwords/tokens: created once in the GlobalDatabase's namespace, then read back forever. */
+  private async ensureCredentials(gdb: GlobalDatabase): Promise<Credentials> {
+    const ns = gdb.metadata.namespace ?? 'default';
+    const name = credentialsSecretName(gdb.metadata.name);
+    const existing = await this.local.getOrUndefined<KubeObject & { data?: Record<string, string> }>('v1', 'Secret', ns, name);
+    const found = credentialsFromSecretData(existing?.data);
+    if (found) return found;
+    const fresh = generateCredentials();
+    const secret = credentialsSecret({ gdb: { name: gdb.metadata.name, namespace: ns, uid: gdb.metadata.uid ?? '' }, sameClusterAsOwner: true }, fresh);
+    try {
+      if (existing) await this.local.replace({ ...secret, metadata: { ...secret.metadata, resourceVersion: existing.metadata.resourceVersion } });
+      else await this.local.create(secret, { fieldManager: FIELD_MANAGER });
+    } catch (err) {
+      if (isConflict(err)) throw new Error(`credentials Secret ${ns}/${name} changed while being created; retrying`, { cause: err });
+      throw err;
+    }
+    await this.o.events.record(gdb, 'Normal', 'CredentialsGenerated', `generated passwords and tokens into Secret ${name}`);
+    return fresh;
+  }
+
+  private async applyAll(gdb: GlobalDatabase, spec: ResolvedSpec, primaryRegion: string, epoch: number, credentials: Credentials): Promise<void> {
+    const ns = gdb.metadata.namespace ?? 'default';
+    const groups = desiredObjects({ gdb: { name: gdb.metadata.name, namespace: ns, uid: gdb.metadata.uid ?? '' }, spec, primaryRegion, epoch, images: this.o.images, credentials });
+    const errors: string[] = [];
+    const seenClusters = new Set<string>();
+    for (const group of groups) {
+      seenClusters.add(clusterId(group.cluster));
+      try {
+        const client = await this.o.clusters.get(group.cluster, ns);
+        const existing = await this.listManaged(client, gdb, group.cluster);
+        const created: string[] = [];
+        const updated: string[] = [];
+        for (const obj of group.objects) {
+          const k = objectKey(obj);
+          const before = existing.get(k);
+          const after = await client.apply<KubeObject>(obj, { fieldManager: FIELD_MANAGER, force: true });
+          if (!before) created.push(k);
+          else if (before.metadata.resourceVersion !== after.metadata.resourceVersion) updated.push(k);
+          existing.delete(k);
+        }
+        const pruned: string[] = [];
+        for (const [k, o] of existing) {
+          if (await client.delete(o.apiVersion, o.kind, o.metadata.namespace, o.metadata.name)) pruned.push(k);
+        }
+        const where = group.cluster.kind === 'local' ? 'this cluster' : `cluster of Secret ${group.cluster.secretName}`;
+        if (created.length) await this.o.events.record(gdb, 'Normal', 'Created', `created ${created.length} objects in ${where}: ${created.join(', ')}`);
+        if (updated.length) await this.o.events.record(gdb, 'Normal', 'Updated', `brought ${updated.length} objects in ${where} back to the declared state: ${updated.join(', ')}`);
+        if (pruned.length) await this.o.events.record(gdb, 'Normal', 'Pruned', `deleted ${pruned.length} objects no longer declared in ${where}: ${pruned.join(', ')}`);
+      } catch (err) {
+        errors.push(`${clusterId(group.cluster)}: ${(err as Error).message}`);
+      }
+    }
+    if (errors.length) throw new Error(`applying objects failed: ${errors.join('; ')}`);
+  }
+
+  /** Objects in `cluster` carrying this GlobalDatabase's labels (and owned by it), by objectKey. */
+  private async listManaged(client: KubeClient, gdb: GlobalDatabase, cluster: ClusterRef): Promise<Map<string, KubeObject>> {
+    const out = new Map<string, KubeObject>();
+    const ns = gdb.metadata.namespace ?? 'default';
+    for (const k of MANAGED_KINDS) {
+      const list = await client.list<KubeObject>(k.apiVersion, k.kind, ns, managedSelector(gdb.metadata.name));
+      for (const o of list.items) {
+        const ours =
+          cluster.kind === 'local'
+            ? (o.metadata.ownerReferences ?? []).some((r) => r.uid === gdb.metadata.uid)
+            : o.metadata.annotations?.[OWNER_NAMESPACE_ANNOTATION] === ns;
+        if (ours) out.set(objectKey(o), o);
+      }
+    }
+    return out;
+  }
+
+  private async probe(gdb: GlobalDatabase, spec: ResolvedSpec): Promise<RegionReport[]> {
+    const ns = gdb.metadata.namespace ?? 'default';
+    return Promise.all(
+      spec.regions.map(async (r): Promise<RegionReport> => {
+        const at = new Date();
+        try {
+          const cluster = clusterOf(r);
+          const client = await this.o.clusters.get(cluster, ns);
+          const status = await this.o.agents.fetch({ namespace: ns, globalDatabase: gdb.metadata.name, region: r.name, client, remote: cluster.kind === 'remote' });
+          return { region: r.name, status, at };
+        } catch (err) {
+          return { region: r.name, error: (err as Error).message, at };
+        }
+      }),
+    );
+  }
+
+  /** A changed spec.primaryRegion is a switchover request (never a re-creation). Returns a problem to show, if any. */
+  private maybeSwitchover(gdb: GlobalDatabase, spec: ResolvedSpec, primaryRegion: string): string | undefined {
+    const ns = gdb.metadata.namespace ?? 'default';
+    const key = `${ns}/${gdb.metadata.name}`;
+    if (!gdb.status?.primaryRegion || spec.primaryRegion === primaryRegion) return undefined;
+    if (this.o.coordinator.current(ns, gdb.metadata.name)) return undefined;
+    const last = gdb.status.lastFailover;
+    const generation = gdb.metadata.generation ?? 0;
+    if (this.switchoverTried.get(key) === generation) {
+      return last?.result === 'Failed' && last.to === spec.primaryRegion
+        ? `switchover to ${spec.primaryRegion} failed: ${last.message ?? 'unknown error'} (primary stays ${primaryRegion}; re-apply spec.primaryRegion to retry)`
+        : undefined;
+    }
+    this.switchoverTried.set(key, generation);
+    void this.o.events.record(gdb, 'Normal', 'SwitchoverRequested', `spec.primaryRegion changed from ${primaryRegion} to ${spec.primaryRegion}: switching over`);
+    void this.o.coordinator
+      .promote(gdb, 'switchover', spec.primaryRegion)
+      .then((r) =>
+        this.o.events.record(gdb, r.ok ? 'Normal' : 'Warning', r.ok ? 'SwitchedOver' : 'SwitchoverFailed', r.ok ? `primary is now ${r.to} (epoch ${r.epoch})` : `switchover ${r.from} → ${r.to} failed: ${r.error}`),
+      )
+      .catch((err: unknown) => this.o.events.record(gdb, 'Warning', 'SwitchoverFailed', (err as Error).message));
+    return undefined;
+  }
+
+  private async maybeFailover(gdb: GlobalDatabase, spec: ResolvedSpec, primaryRegion: string, reports: RegionReport[]): Promise<string | undefined> {
+    const ns = gdb.metadata.namespace ?? 'default';
+    const key = `${ns}/${gdb.metadata.name}`;
+    const now = new Date();
+    const h = this.health.get(key) ?? {};
+    this.health.set(key, h);
+    const primary = reports.find((r) => r.region === primaryRegion);
+    if (primaryHealthy(primary)) {
+      h.lastHealthyAt = now;
+      delete h.unhealthySince;
+      h.refusedReported = false;
+      return undefined;
+    }
+    h.unhealthySince ??= now;
+    if (spec.failover.mode !== 'automatic' || !gdb.status?.primaryRegion || this.o.coordinator.current(ns, gdb.metadata.name)) return undefined;
+    const decision = decideFailover({ spec, primaryRegion, reports, primaryUnhealthySince: h.unhealthySince, primaryLastHealthyAt: h.lastHealthyAt, now });
+    if (decision.kind === 'refuse') {
+      if (!h.refusedReported) {
+        h.refusedReported = true;
+        await this.o.events.record(gdb, 'Warning', 'FailoverRefused', decision.reason);
+        await this.o.coordinator.recordRefusal(gdb, primaryRegion, decision.target, decision.reason);
+      }
+      return decision.reason;
+    }
+    if (decision.kind !== 'failover') return undefined;
+    await this.o.events.record(gdb, 'Warning', 'FailoverStarted', `${decision.reason}; promoting ${decision.target} (estimated RPO ${decision.estimatedRpoSeconds}s)`);
+    void this.o.coordinator
+      .promote(gdb, 'failover', decision.target)
+      .then((r) => {
+        if (r.ok) delete h.unhealthySince;
+        return this.o.events.record(gdb, r.ok ? 'Normal' : 'Warning', r.ok ? 'FailedOver' : 'FailoverFailed', r.ok ? `primary is now ${r.to} (epoch ${r.epoch})` : `failover ${r.from} → ${r.to} failed: ${r.error}`);
+      })
+      .catch((err: unknown) => this.o.events.record(gdb, 'Warning', 'FailoverFailed', (err as Error).message));
+    return undefined;
+  }
+
+  /** Writes status only when it changed, guarded by resourceVersion so a concurrent epoch change is never overwritten. */
+  private async writeStatus(gdb: GlobalDatabase, status: GlobalDatabaseStatus): Promise<void> {
+    const strip = (s: GlobalDatabaseStatus | undefined): unknown => {
+      if (!s) return {};
+      const rest = { ...s };
+      delete rest.lastFailover;
+      return rest;
+    };
+    if (canonical(strip(gdb.status)) === canonical(strip(status))) return;
+    const patch: Record<string, unknown> = { ...status };
+    delete patch['lastFailover'];
+    // Drop fields that vanished (merge patch: null deletes).
+    for (const k of Object.keys(gdb.status ?? {})) if (!(k in patch) && k !== 'lastFailover') patch[k] = null;
+    await this.local.mergePatch(
+      API_VERSION,
+      'GlobalDatabase',
+      gdb.metadata.namespace,
+      gdb.metadata.name,
+      { metadata: { resourceVersion: gdb.metadata.resourceVersion }, status: patch },
+      { subresource: 'status', fieldManager: FIELD_MANAGER },
+    );
+    if (gdb.status?.phase !== status.phase) await this.o.events.record(gdb, status.phase === 'Ready' ? 'Normal' : 'Warning', `Phase${status.phase}`, `phase ${gdb.status?.phase ?? '(none)'} → ${status.phase}`);
+  }
+
+  /** Deletion: remove every managed object in every region's cluster, then the finalizer. */
+  private async finalize(gdb: GlobalDatabase): Promise<ReconcileResult> {
+    if (!(gdb.metadata.finalizers ?? []).includes(FINALIZER)) return {};
+    const ns = gdb.metadata.namespace ?? 'default';
+    const spec = resolveSpec(gdb.spec);
+    const clusters = new Map<string, ClusterRef>([['local', { kind: 'local' }]]);
+    for (const r of spec.regions) clusters.set(clusterId(clusterOf(r)), clusterOf(r));
+    let remaining = 0;
+    for (const cluster of clusters.values()) {
+      let client: KubeClient;
+      try {
+        client = await this.o.clusters.get(cluster, ns);
+      } catch (err) {
+        await this.o.events.record(gdb, 'Warning', 'CleanupSkipped', `cannot reach ${clusterId(cluster)} to clean up: ${(err as Error).message}`);
+        continue;
+      }
+      const objs = await this.listManaged(client, gdb, cluster);
+      for (const o of objs.values()) await client.delete(o.apiVersion, o.kind, o.metadata.namespace, o.metadata.name);
+      remaining += (await this.listManaged(client, gdb, cluster)).size;
+    }
+    if (remaining > 0) return { requeueAfterMs: 1000 };
+    await this.local.mergePatch(API_VERSION, 'GlobalDatabase', ns, gdb.metadata.name, {
+      metadata: { finalizers: (gdb.metadata.finalizers ?? []).filter((f) => f !== FINALIZER), resourceVersion: gdb.metadata.resourceVersion },
+    });
+    this.health.delete(`${ns}/${gdb.metadata.name}`);
+    return {};
+  }
+}
+
+/** Maps an event on a managed object to the key of its GlobalDatabase. */
+export function ownerKeyOf(o: KubeObject): string | undefined {
+  const gdb = o.metadata.labels?.[LABELS.globalDatabase];
+  if (!gdb) return undefined;
+  const ns = o.metadata.annotations?.[OWNER_NAMESPACE_ANNOTATION] ?? o.metadata.namespace;
+  return `${ns}/${gdb}`;
+}

@@ -1,0 +1,1 @@
+export { Operator, type OperatorOptions } from './operator.js';
