@@ -279,7 +279,7 @@ function crd(input: CrdInput): CustomResourceDefinition {
     {
       apiVersion: str('APIVersion of this object: borealis.dev/v1alpha1.'),
       kind: str(`Kind of this object: ${input.kind}.`),
-      metadata: { type: 'object', description: 'Standard object metadata.' },
+      metadata: { type: 'object' }, // the apiserver forbids anything else here
       spec: input.spec,
       status: input.status,
     },
