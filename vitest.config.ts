@@ -22,6 +22,19 @@ export default defineConfig({
           pool: 'forks',
         },
       },
+      {
+        test: {
+          // Docker + kind (hack/docker.sh, hack/images/build.sh, hack/kind.sh); skipped with a
+          // printed reason when Docker cannot run. `npm run test:e2e`.
+          name: 'e2e',
+          include: ['test/e2e/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 600_000,
+          hookTimeout: 600_000,
+          fileParallelism: false,
+          pool: 'forks',
+        },
+      },
     ],
   },
 });
