@@ -1,6 +1,6 @@
 export * from './errors.js';
 export { allocatePort, allocatePorts } from './ports.js';
-export { ManagedProcess, waitUntil, runCommand, type RunAs } from './process.js';
+export { ManagedProcess, waitUntil, runCommand, liveChildren, type RunAs } from './process.js';
 export * from './postgres-config.js';
 export {
   startPostgres,

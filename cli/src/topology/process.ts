@@ -22,6 +22,35 @@ export interface SpawnManagedOptions {
   stopSignal?: NodeJS.Signals;
 }
 
+/** Children started by this process and not yet exited. */
+const live = new Set<ManagedProcess>();
+let exitHookInstalled = false;
+
+/**
+ * Children run in their own process groups (so a terminal's Ctrl-C reaches only the supervisor), which
+ * also means they outlive a supervisor that exits without stopping them. This hook SIGKILLs, by pid, every
+ * child still running when this process exits (normal exit, uncaught exception, process.exit).
+ */
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.on('exit', () => {
+    for (const p of live) {
+      try {
+        process.kill(p.pid, 'SIGCONT');
+        process.kill(p.pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  });
+}
+
+/** Children of this process that are still running (pids). */
+export function liveChildren(): { name: string; pid: number }[] {
+  return [...live].map((p) => ({ name: p.name, pid: p.pid }));
+}
+
 /** A child process this topology started: known by pid, stopped by pid. */
 export class ManagedProcess {
   readonly name: string;
@@ -42,9 +71,12 @@ export class ManagedProcess {
     this.pid = child.pid;
     this.logFile = logFile;
     this.stopSignal = stopSignal;
+    installExitHook();
+    live.add(this);
     this.exitPromise = new Promise((resolve) => {
       child.once('exit', (code, signal) => {
         this.exitInfo = { code, signal };
+        live.delete(this);
         resolve(this.exitInfo);
       });
     });

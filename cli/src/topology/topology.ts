@@ -100,6 +100,11 @@ export class Topology {
   private readonly agents: AgentInstance[] = [];
   private stopped = false;
   private stopping: Promise<void> | undefined;
+  private markStopped!: () => void;
+  /** @internal resolves once stop() finished. */
+  readonly stopped_ = new Promise<void>((resolve) => {
+    this.markStopped = resolve;
+  });
 
   constructor(
     readonly options: TopologyOptions,
@@ -252,6 +257,7 @@ export class Topology {
       }
     }
     this.stopped = true;
+    this.markStopped();
     if (errors.length > 0)
       throw new TopologyError(`stopping the topology: ${errors.length} error(s)`, {
         cause: errors[0],
@@ -475,6 +481,12 @@ export async function startTopology(options: TopologyOptions): Promise<Topology>
   mkdirSync(parent, { recursive: true });
   const dir = mkdtempSync(join(parent, 'borealis-topology-'));
   const topology = new Topology(options, dir);
+  // Children are SIGKILLed by process.ts's exit hook if this process exits without stop(); remove the dir too.
+  const removeDir = () => {
+    if (!options.keepFiles) rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
+  };
+  process.once('exit', removeDir);
+  void topology.stopped_.then(() => process.off('exit', removeDir));
   try {
     await topology.start();
     return topology;

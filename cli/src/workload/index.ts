@@ -1,0 +1,13 @@
+export * from './sql.js';
+export {
+  runWorkload,
+  WorkloadError,
+  type WorkloadOptions,
+  type WorkloadStats,
+} from './workload.js';
+export {
+  tableChecksum,
+  converged,
+  waitForConvergence,
+  type RegionChecksum,
+} from './convergence.js';
