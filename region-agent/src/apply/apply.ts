@@ -23,12 +23,23 @@ export interface ApplyOptions {
   seed: (mirrorLastSeq: number) => Promise<ApplyPosition>;
 }
 
+/**
+ * The position after a group: the stream sequence always advances; within one epoch the commit
+ * LSN and time never go back (transactions skipped because the seed snapshot held them are older).
+ */
+export function nextPosition(pos: ApplyPosition, last: Item): ApplyPosition {
+  if (last.epoch === pos.epoch && lsnToBigInt(last.tx.commitLsn) < lsnToBigInt(pos.commitLsn)) {
+    return { ...pos, streamSeq: last.seq };
+  }
+  return { epoch: last.epoch, streamSeq: last.seq, commitLsn: last.tx.commitLsn, commitTs: last.tx.commitTs };
+}
+
 /** Thrown when a stream message cannot be applied; apply stops and retries, never skips it. */
 export class ApplyError extends Error {
   override name = 'ApplyError';
 }
 
-interface Item {
+export interface Item {
   seq: number;
   epoch: number;
   tx: Transaction;
@@ -82,7 +93,7 @@ export class Apply {
     this.partial = null;
     const jsm = await manager(this.nc);
     await this.waitForSource(jsm);
-    const info = await ensureStream(jsm, mirrorStreamConfig(this.opts.db, this.opts.region, this.opts.retention));
+    await ensureStream(jsm, mirrorStreamConfig(this.opts.db, this.opts.region, this.opts.retention));
 
     const client = new pg.Client({
       connectionString: this.opts.databaseUrl,
@@ -93,7 +104,11 @@ export class Apply {
     this.client = client;
     client.on('error', (err) => this.log.warn({ err }, 'apply connection error'));
 
-    this.position = (await readPosition(client)) ?? (await this.opts.seed(info.state.last_seq));
+    // Seeding starts after the source's last sequence read before the snapshot: everything the
+    // snapshot lacks is published after it (the mirror keeps the source's sequence numbers).
+    this.position =
+      (await readPosition(client)) ??
+      (await this.opts.seed((await jsm.streams.info(sourceStreamName(this.opts.db))).state.last_seq));
     const startSeq = this.position.streamSeq + 1;
     const first = (await jsm.streams.info(this.mirror)).state.first_seq;
     if (first > startSeq && (await jsm.streams.info(this.mirror)).state.messages > 0) {
@@ -192,6 +207,7 @@ export class Apply {
   private async applyGroup(client: pg.Client, group: Item[]): Promise<void> {
     const pos = this.position!;
     let last: Item | null = null;
+    let next: ApplyPosition = pos;
     let applied = 0;
     let heartbeats = 0;
     let ddl = 0;
@@ -206,8 +222,8 @@ export class Apply {
         ddl += r.ddl;
         applied++;
       }
-      const l = last!;
-      await client.query(WRITE_POSITION_SQL, [l.epoch, l.seq, l.tx.commitLsn, l.tx.commitTs]);
+      next = nextPosition(pos, last!);
+      await client.query(WRITE_POSITION_SQL, [next.epoch, next.streamSeq, next.commitLsn, next.commitTs]);
       await client.query('COMMIT');
     } catch (err) {
       await client.query('ROLLBACK').catch(() => undefined);
@@ -215,8 +231,7 @@ export class Apply {
       throw err;
     }
     const now = Date.now();
-    const l = last!;
-    this.position = { epoch: l.epoch, streamSeq: l.seq, commitLsn: l.tx.commitLsn, commitTs: l.tx.commitTs };
+    this.position = next;
     this.applied += applied;
     this.metrics.appliedTransactions.inc(applied);
     this.metrics.applyGroupSize.observe(group.length);

@@ -37,12 +37,18 @@ export async function bootstrapDatabase(url: string, db: string, role: 'primary'
         `PostgreSQL wal_level is '${settings.rows[0]?.wal_level}'; Borealis needs wal_level = logical (set it in postgresql.conf and restart)`,
       );
     }
+    // The agent's own DDL is not user DDL: keep the event trigger from logging (and replicating) it.
+    await c.query('SET session_replication_role = replica');
     await c.query('SELECT pg_advisory_lock(4242001)');
     try {
       await c.query(BOOTSTRAP_SQL);
     } finally {
       await c.query('SELECT pg_advisory_unlock(4242001)');
     }
+    // A role named "borealis" would resolve "$user" in the default search_path to the borealis
+    // schema and create user tables there: point its search_path at public in this database.
+    const named = await c.query(`SELECT 1 FROM pg_roles WHERE rolname = 'borealis'`);
+    if ((named.rowCount ?? 0) > 0) await c.query(`ALTER ROLE borealis IN DATABASE ${quoteIdent(db)} SET search_path = public`);
     await c.query(
       role === 'secondary'
         ? `ALTER DATABASE ${quoteIdent(db)} SET default_transaction_read_only = on`

@@ -1,1 +1,1 @@
-export { seedFromPrimary, SeedError, type SeedOptions } from './seed.js';
+export { restoreList, seedFromPrimary, SeedError, type SeedOptions } from './seed.js';

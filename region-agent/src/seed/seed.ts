@@ -54,15 +54,14 @@ export async function seedFromPrimary(opts: SeedOptions, mirrorLastSeq: number, 
       `--dbname=${opts.sourceUrl}`,
       `--snapshot=${snapshot}`,
       '--format=custom',
-      '--exclude-schema=borealis',
       '--no-publications',
       '--no-subscriptions',
       `--file=${dump}`,
     ]);
-    // Event triggers belong to the borealis machinery each region installs itself.
     const toc = await run(bin(opts, 'pg_restore'), ['--list', dump]);
     const list = join(dir, 'seed.list');
-    await writeFile(list, toc.split('\n').filter((l) => !/ EVENT TRIGGER /.test(l)).join('\n'));
+    await writeFile(list, restoreList(toc));
+    // One transaction: a failed seed leaves nothing behind and is simply tried again.
     await run(
       bin(opts, 'pg_restore'),
       ['--exit-on-error', '--single-transaction', '--no-owner', `--use-list=${list}`, `--dbname=${opts.localUrl}`, dump],
@@ -95,6 +94,31 @@ export async function seedFromPrimary(opts: SeedOptions, mirrorLastSeq: number, 
     await repl.end().catch(() => undefined);
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** Data of the borealis schema that replicates (the schema itself each region installs). */
+const REPLICATED_BOREALIS = new Set(['TABLE DATA heartbeat', 'TABLE DATA ddl_log', 'SEQUENCE SET ddl_log_id_seq']);
+
+/**
+ * Pure: the pg_restore TOC list of a seed — everything of the primary except the borealis
+ * machinery (schema, functions, local tables, event triggers), which the region installed itself,
+ * but with the data of the replicated borealis tables.
+ */
+export function restoreList(toc: string): string {
+  return toc
+    .split('\n')
+    .filter((line) => {
+      const m = /^\d+; \d+ \d+ ((?:[A-Z]+ )+)(\S+) (\S+)/.exec(line);
+      if (!m) return true; // comments and blank lines
+      const type = m[1]!.trim();
+      const schema = m[2]!;
+      const name = m[3]!;
+      if (type === 'EVENT TRIGGER') return false;
+      if (type === 'SCHEMA' && name === 'borealis') return false;
+      if (schema === 'borealis') return REPLICATED_BOREALIS.has(`${type} ${name}`);
+      return true;
+    })
+    .join('\n');
 }
 
 function bin(opts: SeedOptions, name: string): string {
