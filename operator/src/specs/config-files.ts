@@ -58,19 +58,24 @@ export function pgHbaConf(): string {
 }
 
 /**
- * Entrypoint of the PostgreSQL containers (mounted from the region ConfigMap, run by the region image's sh):
+ * Entrypoint of the PostgreSQL containers (mounted from the region ConfigMap, run by the region image's sh,
+ * which has PostgreSQL under /usr/lib/postgresql/<major>/bin and a postgres user — hack/images/build.sh):
  * writer mode initialises the cluster on first start; standby mode clones the region's writer with pg_basebackup.
  */
 export function postgresEntrypoint(): string {
   return `#!/bin/sh
-# Rendered by the Borealis operator. Runs as the postgres user (uid 999).
+# Rendered by the Borealis operator. Starts as root only to hand the volume to the postgres user.
 set -eu
 PGBIN="/usr/lib/postgresql/$PG_MAJOR/bin"
 export PGDATA=/var/lib/postgresql/data/pgdata
+if [ "$(id -u)" = 0 ]; then
+  mkdir -p "$PGDATA" && chown -R postgres:postgres /var/lib/postgresql/data && chmod 700 "$PGDATA"
+  exec runuser -u postgres -- sh "$0" "$@"
+fi
 if [ ! -s "$PGDATA/PG_VERSION" ]; then
   if [ "$BOREALIS_PG_MODE" = standby ]; then
     until PGPASSWORD="$REPLICATION_PASSWORD" "$PGBIN/pg_basebackup" -h "$WRITER_HOST" -p ${PORTS.postgres} -U replicator -D "$PGDATA" -R -X stream; do
-      echo "waiting for $WRITER_HOST to serve a base backup" >&2; rm -rf "$PGDATA"; sleep 2
+      echo "waiting for $WRITER_HOST to serve a base backup" >&2; rm -rf "$PGDATA"/*; sleep 2
     done
   else
     pwfile=$(mktemp)

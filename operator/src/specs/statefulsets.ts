@@ -7,7 +7,6 @@ import { meta, type KubeObject } from './object.js';
 
 /** Pod-template annotation holding a hash of the rendered config, so a config change rolls the pods. */
 export const CONFIG_HASH_ANNOTATION = 'borealis.dev/config-hash';
-const POSTGRES_UID = 999;
 
 export function configHash(...parts: unknown[]): string {
   return createHash('sha256').update(JSON.stringify(parts)).digest('hex').slice(0, 16);
@@ -48,7 +47,6 @@ function postgresContainer(ctx: RegionBuildContext, mode: 'writer' | 'standby', 
   };
 }
 
-const podSecurity = { runAsUser: POSTGRES_UID, runAsGroup: POSTGRES_UID, fsGroup: POSTGRES_UID, runAsNonRoot: true };
 
 /** The region's PostgreSQL writer (primary or logical replica) with its region agent beside it: one pod. */
 export function databaseStatefulSet(ctx: RegionBuildContext, hash: string): KubeObject {
@@ -65,7 +63,6 @@ export function databaseStatefulSet(ctx: RegionBuildContext, hash: string): Kube
       template: {
         metadata: { labels: { ...selector, [LABELS.instance]: ctx.gdb.name, [LABELS.postgres]: 'true' }, annotations: { [CONFIG_HASH_ANNOTATION]: hash } },
         spec: {
-          securityContext: podSecurity,
           containers: [
             postgresContainer(ctx, 'writer', ''),
             {
@@ -108,7 +105,6 @@ export function readersStatefulSet(ctx: RegionBuildContext, hash: string): KubeO
       template: {
         metadata: { labels: { ...selector, [LABELS.instance]: ctx.gdb.name, [LABELS.postgres]: 'true' }, annotations: { [CONFIG_HASH_ANNOTATION]: hash } },
         spec: {
-          securityContext: podSecurity,
           containers: [postgresContainer(ctx, 'standby', writerHost)],
           volumes: [{ name: 'config', configMap: { name: n.config } }],
         },
@@ -140,7 +136,7 @@ export function natsStatefulSet(ctx: RegionBuildContext, hash: string): KubeObje
               name: 'nats',
               image: ctx.images.nats,
               imagePullPolicy: ctx.images.pullPolicy,
-              command: ['nats-server', '--config', '/etc/nats/nats.conf'],
+              command: ['/usr/local/bin/nats-server', '--config', '/etc/nats/nats.conf'],
               env: [{ name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }],
               ports: [
                 { name: 'client', containerPort: PORTS.natsClient },
