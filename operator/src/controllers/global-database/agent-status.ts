@@ -60,7 +60,8 @@ async function getJson(url: string, timeoutMs: number): Promise<AgentStatusRepor
  */
 export class HttpAgentStatusSource implements AgentStatusSource {
   constructor(
-    private readonly urlTemplate = `http://{service}.{namespace}.svc:${PORTS.agentHttp}/status`,
+    /** A template, or a function giving the URL of a region's /status (e.g. a local topology's agents). */
+    private readonly urlTemplate: string | ((t: AgentTarget) => string) = `http://{service}.{namespace}.svc:${PORTS.agentHttp}/status`,
     private readonly timeoutMs = 2000,
   ) {}
 
@@ -73,6 +74,7 @@ export class HttpAgentStatusSource implements AgentStatusSource {
         throw new AgentStatusError(`agent of region ${t.region} via apiserver proxy: ${(err as Error).message}`, { cause: err });
       }
     }
+    if (typeof this.urlTemplate === 'function') return getJson(this.urlTemplate(t), this.timeoutMs);
     const url = this.urlTemplate
       .replaceAll('{namespace}', t.namespace)
       .replaceAll('{globalDatabase}', t.globalDatabase)
