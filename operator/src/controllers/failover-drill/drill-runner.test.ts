@@ -1,0 +1,105 @@
+import { describe, expect, it } from 'vitest';
+import type { FailoverDrill, FailoverDrillStatus, GlobalDatabase } from '../../api/index.js';
+import type { PromotionResult } from '../../failover/index.js';
+import { chooseTarget, runDrill, type DrillPorts } from './drill-runner.js';
+import { UnwiredDrillHarness, type DrillHarness } from './harness.js';
+
+const gdb = (over: Partial<GlobalDatabase['status']> = {}): GlobalDatabase => ({
+  apiVersion: 'borealis.dev/v1alpha1',
+  kind: 'GlobalDatabase',
+  metadata: { name: 'g', namespace: 'n' },
+  spec: { primaryRegion: 'a', regions: [{ name: 'a' }, { name: 'b' }, { name: 'c' }], failover: { detectionSeconds: 1 } },
+  status: {
+    epoch: 1,
+    primaryRegion: 'a',
+    regions: [
+      { name: 'a', ready: true, streamSeq: 50 },
+      { name: 'b', ready: true, streamSeq: 40 },
+      { name: 'c', ready: true, streamSeq: 45 },
+    ],
+    ...over,
+  },
+});
+const drill = (spec: Partial<FailoverDrill['spec']>): FailoverDrill => ({
+  apiVersion: 'borealis.dev/v1alpha1',
+  kind: 'FailoverDrill',
+  metadata: { name: 'd', namespace: 'n', generation: 1 },
+  spec: { globalDatabase: 'g', type: 'switchover', ...spec },
+});
+
+function ports(over: Partial<DrillPorts> = {}) {
+  let clock = Date.parse('2026-01-01T00:00:00Z');
+  const writes: FailoverDrillStatus[] = [];
+  let writer = 'a';
+  let database = gdb();
+  const harness: DrillHarness = {
+    startProber: async () => ({
+      firstAcknowledgedWriteAfter: async (after: Date) => new Date(after.getTime() + 4200),
+      stop: async () => ({ lostTransactions: 0, lostWindowSeconds: 0 }),
+    }),
+    injectFault: async () => {
+      database = gdb({ regions: [{ name: 'a', ready: false }, ...gdb().status!.regions!.slice(1)] });
+      return async () => undefined;
+    },
+  };
+  const p: DrillPorts = {
+    getGlobalDatabase: async (_ns, name) => (name === 'g' ? database : undefined),
+    promote: async (_g, type, to): Promise<PromotionResult> => {
+      writer = to;
+      return { ok: true, type, from: 'a', to, epoch: 2, startedAt: new Date(clock), completedAt: new Date(clock), phases: [] };
+    },
+    writerRegion: async () => writer,
+    writeStatus: async (s) => void writes.push(s),
+    harness,
+    sleep: async (ms) => void (clock += ms),
+    now: () => new Date((clock += 100)),
+    ...over,
+  };
+  return { p, writes };
+}
+
+describe('chooseTarget', () => {
+  it('takes the declared target, else the most advanced ready secondary', () => {
+    expect(chooseTarget(drill({ targetRegion: 'b' }), gdb())).toBe('b');
+    expect(chooseTarget(drill({}), gdb())).toBe('c');
+    expect(() => chooseTarget(drill({ targetRegion: 'a' }), gdb())).toThrow('spec.targetRegion "a" is already the primary');
+    expect(() => chooseTarget(drill({ targetRegion: 'z' }), gdb())).toThrow('spec.targetRegion "z" is not a region of GlobalDatabase g (regions: a, b, c)');
+  });
+});
+
+describe('runDrill', () => {
+  it('switchover: writes every phase in order and ends Succeeded with RTO and RPO 0', async () => {
+    const { p, writes } = ports();
+    const s = await runDrill(drill({ targetRegion: 'b' }), p);
+    expect(s).toMatchObject({ result: 'Succeeded', from: 'a', to: 'b', epoch: 2, rtoSeconds: 4.2, rpoTransactions: 0, phase: 'Completed' });
+    expect(s.phases!.map((x) => x.name)).toEqual(['Preparing', 'Promoting', 'Rerouting', 'Verifying', 'Completed']);
+    expect(s.phases!.slice(0, -1).every((x) => x.completedAt && x.seconds! > 0)).toBe(true);
+    expect(writes.map((w) => w.phase)).toEqual(['Preparing', 'Promoting', 'Rerouting', 'Verifying', 'Completed', 'Completed']);
+    expect(s.conditions).toEqual([expect.objectContaining({ type: 'Completed', status: 'True', reason: 'Succeeded' })]);
+  });
+
+  it('failover: injects the fault, waits until the operator sees the primary down, then promotes', async () => {
+    const { p } = ports();
+    const s = await runDrill(drill({ type: 'failover', fault: 'kill' }), p);
+    expect(s.result).toBe('Succeeded');
+    expect(s.to).toBe('c');
+    expect(s.phases!.map((x) => x.name)).toEqual(['Preparing', 'InjectingFault', 'Detecting', 'Promoting', 'Rerouting', 'Verifying', 'Completed']);
+  });
+
+  it('fails a switchover that lost acknowledged writes', async () => {
+    const { p } = ports();
+    p.harness = { ...p.harness, startProber: async () => ({ firstAcknowledgedWriteAfter: async (a: Date) => a, stop: async () => ({ lostTransactions: 3, lostWindowSeconds: 0.2 }) }) };
+    const s = await runDrill(drill({ targetRegion: 'b' }), p);
+    expect(s).toMatchObject({ result: 'Failed', rpoTransactions: 3 });
+    expect(s.message).toBe('phase Verifying: switchover lost 3 acknowledged writes: a planned switchover must lose none');
+  });
+
+  it('ends Failed with the phase and reason when promotion fails or nothing is wired', async () => {
+    const { p } = ports({ promote: async (_g, type, to) => ({ ok: false, type, from: 'a', to, startedAt: new Date(), completedAt: new Date(), phases: [], error: 'not wired' }) });
+    expect((await runDrill(drill({ targetRegion: 'b' }), p)).message).toBe('phase Promoting: switchover a → b failed: not wired');
+    const unwired = ports({ harness: new UnwiredDrillHarness() });
+    const s = await runDrill(drill({ targetRegion: 'b' }), unwired.p);
+    expect(s.result).toBe('Failed');
+    expect(s.message).toContain('phase Preparing: no workload prober is wired');
+  });
+});
