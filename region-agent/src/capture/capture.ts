@@ -64,7 +64,6 @@ export class Capture {
   /** Transactions with a commit LSN at or below this are already in the stream. */
   private skipThroughLsn: bigint = -1n;
   private failure: ((err: Error) => void) | null = null;
-  private drainWaiters: (() => void)[] = [];
   private stopped = false;
   private readonly stream: string;
   private readonly subject: string;
@@ -111,16 +110,23 @@ export class Capture {
         application_name: `${APPLICATION_NAME}-capture`,
         options: SESSION_OPTIONS,
       } as pg.ClientConfig,
-      { acknowledge: { auto: false, timeoutSeconds: 0 }, flowControl: { enabled: true } },
+      { acknowledge: { auto: false, timeoutSeconds: 0 }, flowControl: { enabled: false } },
     );
     this.service = service;
     const decoder = new PgoutputDecoder();
     const assembler = new TransactionAssembler();
-    service.on('data', async (_lsn: string, tx: Transaction | null) => {
-      if (tx) await this.enqueue(tx);
+    // Events arrive synchronously in WAL order (flow control off): a keepalive is seen after
+    // every transaction sent before it has been queued.
+    service.on('data', (_lsn: string, tx: Transaction | null) => {
+      if (tx) this.enqueue(tx);
     });
-    service.on('heartbeat', (_lsn: string, _ts: number, shouldRespond: boolean) => {
-      if (shouldRespond) void this.sendFeedback();
+    service.on('heartbeat', (lsn: string, _ts: number, shouldRespond: boolean) => {
+      // Nothing open, queued or unacknowledged: all WAL up to the keepalive's position is handled,
+      // so it may be confirmed (a fast shutdown of PostgreSQL waits for exactly that).
+      if (!assembler.open && this.queue.length === 0 && this.inFlight.length === 0 && compareLsn(lsn, this.confirmedLsn) > 0) {
+        this.confirmedLsn = lsn;
+      }
+      if (shouldRespond) this.sendFeedback();
     });
     service.on('error', (err: Error) => this.fail(err));
     const plugin = {
@@ -164,7 +170,6 @@ export class Capture {
     this.stopped = true;
     const service = this.service;
     this.service = null;
-    for (const w of this.drainWaiters.splice(0)) w();
     if (service) await service.stop().catch(() => undefined);
   }
 
@@ -217,13 +222,19 @@ export class Capture {
     return changes.length === tx.changes.length ? tx : { ...tx, changes };
   }
 
-  private async enqueue(tx: Transaction): Promise<void> {
+  private enqueue(tx: Transaction): void {
     if (lsnToBigInt(tx.commitLsn) <= this.skipThroughLsn) return; // already in the stream
     this.queue.push(tx);
     this.pump();
-    if (this.queue.length >= MAX_QUEUED_TRANSACTIONS) {
-      await new Promise<void>((resolve) => this.drainWaiters.push(resolve));
-    }
+    if (this.queue.length >= MAX_QUEUED_TRANSACTIONS) this.pauseReading(true);
+  }
+
+  /** Back-pressure: stop reading the replication socket while the publish queue is long. */
+  private pauseReading(pause: boolean): void {
+    const stream = (this.service as unknown as { _connection?: { stream?: { pause(): void; resume(): void } } } | null)
+      ?._connection?.stream;
+    if (pause) stream?.pause();
+    else stream?.resume();
   }
 
   /** Publishes queued transactions while fewer than maxInFlight publishes await their ack. */
@@ -240,7 +251,7 @@ export class Capture {
     );
     this.queue.splice(0, consumed);
     for (const message of messages) this.publish(message);
-    if (this.queue.length < MAX_QUEUED_TRANSACTIONS / 2) for (const w of this.drainWaiters.splice(0)) w();
+    if (this.queue.length < MAX_QUEUED_TRANSACTIONS / 2) this.pauseReading(false);
   }
 
   private publish(message: OutgoingMessage): void {
@@ -277,6 +288,7 @@ export class Capture {
       const { message, ack } = this.inFlight.shift()!;
       this.lastStreamSeq = Math.max(this.lastStreamSeq, ack!.seq);
       this.metrics.publishedMessages.inc();
+      if (message.chunk) this.metrics.publishedChunks.inc();
       if (message.transactions > 0) {
         this.captured += message.transactions;
         this.metrics.capturedTransactions.inc(message.transactions);
@@ -284,20 +296,40 @@ export class Capture {
         advanced = true;
       }
     }
-    if (advanced) void this.sendFeedback();
+    if (advanced) this.sendFeedback();
     this.pump();
   }
 
   /**
-   * Standby status update: the slot may drop WAL up to the newest transaction JetStream holds.
-   * (The library reports lsn+1 as flushed; the next transaction's commit record starts after
-   * this commit record, so it is never skipped.)
+   * Standby status update with the exact confirmed position (the library's own acknowledge()
+   * reports lsn+1, which a PostgreSQL fast shutdown never sees as "caught up"). After a
+   * transaction it is the transaction's commit LSN — at restart PostgreSQL may send that
+   * transaction again, and readStreamTail() knows it is already in the stream; when idle it is the
+   * keepalive's WAL position.
    */
-  private async sendFeedback(): Promise<void> {
+  private sendFeedback(): void {
+    const connection = (this.service as unknown as { _connection?: { sendCopyFromChunk(b: Buffer): void } } | null)
+      ?._connection;
+    if (!connection) return;
     try {
-      await this.service?.acknowledge(this.confirmedLsn);
+      connection.sendCopyFromChunk(standbyStatusUpdate(lsnToBigInt(this.confirmedLsn)));
     } catch (err) {
       this.fail(err as Error);
     }
   }
+}
+
+/** Microseconds between the Unix epoch and PostgreSQL's epoch (2000-01-01). */
+const PG_EPOCH_MS = 946_684_800_000;
+
+/** Pure: a StandbyStatusUpdate ('r') message reporting `lsn` as written, flushed and applied. */
+export function standbyStatusUpdate(lsn: bigint, nowMs = Date.now()): Buffer {
+  const b = Buffer.alloc(34);
+  b.write('r', 0);
+  b.writeBigUInt64BE(lsn, 1);
+  b.writeBigUInt64BE(lsn, 9);
+  b.writeBigUInt64BE(lsn, 17);
+  b.writeBigInt64BE(BigInt(nowMs - PG_EPOCH_MS) * 1000n, 25);
+  b.writeUInt8(0, 33);
+  return b;
 }

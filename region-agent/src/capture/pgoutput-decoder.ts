@@ -296,6 +296,11 @@ function deleteChange(relation: Relation, old: Tuple): Change {
 export class TransactionAssembler {
   private current: Transaction | null = null;
 
+  /** True between BEGIN and COMMIT. */
+  get open(): boolean {
+    return this.current !== null;
+  }
+
   /** Feeds one event; returns the finished transaction at its commit. */
   push(event: DecodeEvent): Transaction | null {
     switch (event.kind) {

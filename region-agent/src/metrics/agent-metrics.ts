@@ -27,6 +27,7 @@ export class AgentMetrics {
   readonly ddlApplied: Counter;
   readonly applyGroupSize: Histogram;
   readonly publishedMessages: Counter;
+  readonly publishedChunks: Counter;
 
   constructor(
     readonly region: string,
@@ -94,6 +95,11 @@ export class AgentMetrics {
     this.publishedMessages = new Counter({
       name: 'borealis_published_messages_total',
       help: 'Stream messages published (one or more transactions each)',
+      registers,
+    });
+    this.publishedChunks = new Counter({
+      name: 'borealis_published_chunks_total',
+      help: 'Stream messages that carry a chunk of a transaction too large for one message',
       registers,
     });
     this.replicationBytes = new Counter({
