@@ -199,21 +199,22 @@ node_binary() {
   echo "$node"
 }
 
-# The built workspace with its production dependencies, staged in $2/app.
+# The built workspace with its production dependencies, staged in $2/app: the packages of
+# the workspace's production dependency tree as installed in this checkout's node_modules
+# (npm ls --omit=dev), so the image runs exactly the code the tests ran, offline.
 stage_workspace() { # workspace dir
-  local ws=$1 dir=$2
-  [ -f "$root/$ws/dist/main.js" ] || [ -f "$root/$ws/dist/index.js" ] ||
-    die "$ws is not built (no $ws/dist): run npx tsc -b first"
-  mkdir -p "$dir/app"
-  cp "$root/package.json" "$root/package-lock.json" "$dir/app/"
-  local w
-  for w in $(node -e 'console.log(require(process.argv[1]).workspaces.join(" "))' "$root/package.json"); do
-    mkdir -p "$dir/app/$w"
-    [ -f "$root/$w/package.json" ] && cp "$root/$w/package.json" "$dir/app/$w/"
-  done
+  local ws=$1 dir=$2 pkgs
+  [ -f "$root/$ws/dist/main.js" ] || die "$ws is not built (no $ws/dist/main.js): run npx tsc -b first"
+  [ -d "$root/node_modules" ] || die "node_modules is missing: run npm ci first"
+  mkdir -p "$dir/app/$ws"
+  cp "$root/package.json" "$dir/app/"
+  cp "$root/$ws/package.json" "$dir/app/$ws/"
   cp -r "$root/$ws/dist" "$dir/app/$ws/"
-  (cd "$dir/app" && npm ci --omit=dev --workspace "$ws" --ignore-scripts --no-audit --no-fund --loglevel=error >/dev/null) ||
-    die "npm ci --omit=dev for $ws failed"
+  pkgs=$(cd "$root" && npm ls --omit=dev --workspace "$ws" --all --parseable 2>/dev/null | sed -n "s#^$root/##p" | sort -u) || true
+  [ -n "$pkgs" ] || die "npm ls found no production dependencies for $ws (is node_modules installed?)"
+  (cd "$root" && printf '%s\n' "$pkgs" | while IFS= read -r p; do cp -a --parents "$p" "$dir/app/"; done)
+  # Source maps and type declarations are not needed at run time.
+  find "$dir/app/$ws/dist" \( -name '*.map' -o -name '*.d.ts' \) -delete
 }
 
 node_app_image() { # tag rootfs-name packages workspace entry-json extra-env
