@@ -65,6 +65,7 @@ describe.skipIf(!kubeApiServerToolsBuilt())('operator reconcile on a real kube-a
   let client: KubeClient;
   let operator: Operator | undefined;
   let agentPort: number;
+  const started: Operator[] = [];
 
   const startOperator = async (): Promise<Operator> => {
     const op = new Operator({
@@ -76,8 +77,9 @@ describe.skipIf(!kubeApiServerToolsBuilt())('operator reconcile on a real kube-a
       pollIntervalMs: 500,
       httpPort: 0,
       httpHost: '127.0.0.1',
-      leaderElection: { namespace: ns, name: 'borealis-operator', identity: `test-${Date.now()}`, leaseDurationSeconds: 10, retryPeriodMs: 500 },
+      leaderElection: { namespace: ns, name: 'borealis-operator', identity: `test-${process.hrtime.bigint()}`, leaseDurationSeconds: 10, retryPeriodMs: 500 },
     });
+    started.push(op);
     await op.start();
     return op;
   };
@@ -105,7 +107,7 @@ describe.skipIf(!kubeApiServerToolsBuilt())('operator reconcile on a real kube-a
     await api.kubectl(['apply', '-n', ns, '-f', join(root, 'examples', 'global-database.yaml')]);
   });
   afterAll(async () => {
-    await operator?.stop();
+    for (const op of started) await op.stop(); // stop() is idempotent
     await api?.stop();
   });
 
@@ -204,6 +206,25 @@ describe.skipIf(!kubeApiServerToolsBuilt())('operator reconcile on a real kube-a
     expect((await events()).slice(eventCount)).toEqual([]);
     const metrics = await fetch(`http://127.0.0.1:${operator!.httpAddress()!.port}/metrics`).then((r) => r.text());
     expect(metrics).toMatch(/borealis_operator_reconcile_duration_seconds_count\{controller="globaldatabase"\} \d+/);
+  });
+
+  it('a second replica waits on the Lease and takes over when the leader stops', async () => {
+    const holder = async (): Promise<string | undefined> =>
+      (await client.get<{ apiVersion: string; kind: string; metadata: { name: string }; spec: { holderIdentity?: string } }>('coordination.k8s.io/v1', 'Lease', ns, 'borealis-operator')).spec.holderIdentity;
+    const leader = await holder();
+    expect(leader).toMatch(/^test-/);
+    let standbyStarted = false;
+    const standby = startOperator().then((op) => {
+      standbyStarted = true;
+      return op;
+    });
+    await new Promise((r) => setTimeout(r, 2500));
+    expect(standbyStarted).toBe(false);
+    expect(await holder()).toBe(leader);
+    await operator!.stop();
+    operator = await standby;
+    expect(standbyStarted).toBe(true);
+    expect(await holder()).not.toBe(leader);
   });
 
   it('follows spec changes: readers scale, a removed region is pruned', async () => {
