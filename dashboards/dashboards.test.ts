@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { createOperatorMetrics } from '../operator/src/metrics/index.js';
 import { AgentMetrics } from '../region-agent/src/metrics/index.js';
 import { METRICS, allDashboards, baseMetricName, dashboardJson, queriesOf, selectorsIn, type Panel } from './src/index.js';
 
@@ -124,6 +125,14 @@ describe('dashboards', () => {
     const borealis = [...exported.keys()].filter((n) => n.startsWith('borealis_'));
     for (const name of borealis) expect(METRICS[name]?.component, `${name} is missing from the catalogue`).toBe('agent');
   });
+});
+
+it('the catalogue agrees with the operator registry', async () => {
+  const m = createOperatorMetrics({ defaultMetrics: false });
+  const exported = new Map((await m.registry.getMetricsAsJSON()).map((x) => [x.name, String(x.type)]));
+  const entries = Object.entries(METRICS).filter(([, info]) => info.component === 'operator');
+  expect(entries.map(([n]) => n).sort()).toEqual([...exported.keys()].sort());
+  for (const [name, info] of entries) expect(exported.get(name), name).toBe(info.type);
 });
 
 describe('rules', () => {

@@ -40,6 +40,7 @@ export const METRICS: Readonly<Record<string, MetricInfo>> = {
   borealis_applied_transactions_total: agent('counter'),
   borealis_captured_transactions_total: agent('counter'),
   borealis_published_messages_total: agent('counter'),
+  borealis_published_chunks_total: agent('counter'),
   borealis_replication_bytes_total: agent('counter'),
   borealis_apply_delay_seconds: agent('histogram'),
   borealis_apply_group_transactions: agent('histogram'),

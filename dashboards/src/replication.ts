@@ -72,11 +72,14 @@ export function replication(): Dashboard {
   l.add({
     type: 'timeseries',
     title: 'Published messages/s',
-    description: 'Stream messages the primary published; under load one message carries several transactions.',
+    description: 'Stream messages the primary published (under load one message carries several transactions), and those carrying a chunk of a transaction too large for one message.',
     unit: 'ops',
     w: 8,
     h: 8,
-    targets: [target(rate('borealis_published_messages_total'), '{{region}}')],
+    targets: [
+      target(rate('borealis_published_messages_total'), '{{region}} messages'),
+      target(rate('borealis_published_chunks_total'), '{{region}} chunks'),
+    ],
   });
   l.add({
     type: 'timeseries',

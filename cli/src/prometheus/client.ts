@@ -41,11 +41,23 @@ export class PrometheusClient {
     try {
       res = await fetch(u, { signal: AbortSignal.timeout(10_000) });
     } catch (err) {
-      throw new PrometheusQueryError(`GET ${u.pathname} failed: ${(err as Error).message}`, undefined, { cause: err });
+      throw new PrometheusQueryError(
+        `GET ${u.pathname} failed: ${(err as Error).message}`,
+        undefined,
+        { cause: err },
+      );
     }
-    const body = (await res.json().catch(() => ({}))) as { status?: string; data?: T; error?: string; errorType?: string };
+    const body = (await res.json().catch(() => ({}))) as {
+      status?: string;
+      data?: T;
+      error?: string;
+      errorType?: string;
+    };
     if (!res.ok || body.status !== 'success') {
-      throw new PrometheusQueryError(`${u.pathname} ${params.query ?? ''}: ${body.errorType ?? res.status}: ${body.error ?? res.statusText}`, body.errorType);
+      throw new PrometheusQueryError(
+        `${u.pathname} ${params.query ?? ''}: ${body.errorType ?? res.status}: ${body.error ?? res.statusText}`,
+        body.errorType,
+      );
     }
     return body.data as T;
   }
@@ -57,8 +69,11 @@ export class PrometheusClient {
       ...(time ? { time: String(time.getTime() / 1000) } : {}),
     });
     if (data.resultType === 'vector') return data.result as Sample[];
-    if (data.resultType === 'scalar') return [{ metric: {}, value: data.result as [number, string] }];
-    throw new PrometheusQueryError(`query returned a ${data.resultType}, not an instant vector: ${expr}`);
+    if (data.resultType === 'scalar')
+      return [{ metric: {}, value: data.result as [number, string] }];
+    throw new PrometheusQueryError(
+      `query returned a ${data.resultType}, not an instant vector: ${expr}`,
+    );
   }
 
   async alerts(): Promise<AlertInfo[]> {
@@ -66,7 +81,8 @@ export class PrometheusClient {
   }
 
   async targets(): Promise<TargetInfo[]> {
-    return (await this.get<{ activeTargets: TargetInfo[] }>('/api/v1/targets', { state: 'active' })).activeTargets;
+    return (await this.get<{ activeTargets: TargetInfo[] }>('/api/v1/targets', { state: 'active' }))
+      .activeTargets;
   }
 
   async rules(): Promise<RuleInfo[]> {

@@ -7,15 +7,31 @@ describe('buildPrometheusConfig', () => {
   it('groups targets by job and path, with their labels and honor_labels', () => {
     const yaml = buildPrometheusConfig({
       targets: [
-        { job: 'borealis-agent', url: 'http://127.0.0.1:9101/metrics', labels: { globaldatabase: 'orders', region: 'us-east' } },
-        { job: 'borealis-agent', url: 'http://127.0.0.1:9102/metrics', labels: { globaldatabase: 'orders', region: 'eu-west' } },
-        { job: 'borealis-control-plane', url: 'http://127.0.0.1:9200/metrics', labels: { globaldatabase: 'orders' } },
+        {
+          job: 'borealis-agent',
+          url: 'http://127.0.0.1:9101/metrics',
+          labels: { globaldatabase: 'orders', region: 'us-east' },
+        },
+        {
+          job: 'borealis-agent',
+          url: 'http://127.0.0.1:9102/metrics',
+          labels: { globaldatabase: 'orders', region: 'eu-west' },
+        },
+        {
+          job: 'borealis-control-plane',
+          url: 'http://127.0.0.1:9200/metrics',
+          labels: { globaldatabase: 'orders' },
+        },
       ],
       ruleFiles: ['/x/borealis-rules.yaml'],
       scrapeIntervalSeconds: 1,
     });
     const doc = parse(yaml);
-    expect(doc.global).toEqual({ scrape_interval: '1s', scrape_timeout: '1s', evaluation_interval: '1s' });
+    expect(doc.global).toEqual({
+      scrape_interval: '1s',
+      scrape_timeout: '1s',
+      evaluation_interval: '1s',
+    });
     expect(doc.rule_files).toEqual(['/x/borealis-rules.yaml']);
     expect(doc.scrape_configs).toEqual([
       {
@@ -24,8 +40,14 @@ describe('buildPrometheusConfig', () => {
         scheme: 'http',
         metrics_path: '/metrics',
         static_configs: [
-          { targets: ['127.0.0.1:9101'], labels: { globaldatabase: 'orders', region: 'us-east', job: 'borealis-agent' } },
-          { targets: ['127.0.0.1:9102'], labels: { globaldatabase: 'orders', region: 'eu-west', job: 'borealis-agent' } },
+          {
+            targets: ['127.0.0.1:9101'],
+            labels: { globaldatabase: 'orders', region: 'us-east', job: 'borealis-agent' },
+          },
+          {
+            targets: ['127.0.0.1:9102'],
+            labels: { globaldatabase: 'orders', region: 'eu-west', job: 'borealis-agent' },
+          },
         ],
       },
       {
@@ -33,7 +55,12 @@ describe('buildPrometheusConfig', () => {
         honor_labels: true,
         scheme: 'http',
         metrics_path: '/metrics',
-        static_configs: [{ targets: ['127.0.0.1:9200'], labels: { globaldatabase: 'orders', job: 'borealis-control-plane' } }],
+        static_configs: [
+          {
+            targets: ['127.0.0.1:9200'],
+            labels: { globaldatabase: 'orders', job: 'borealis-control-plane' },
+          },
+        ],
       },
     ]);
   });
@@ -65,7 +92,9 @@ describe('thresholdRulesYaml', () => {
 
   it('refuses a bound that is not a positive number', () => {
     expect(() => thresholdRulesYaml({ maxLagSeconds: 0, rpoGuardSeconds: 5 })).toThrow(RangeError);
-    expect(() => thresholdRulesYaml({ maxLagSeconds: 1, rpoGuardSeconds: Number.NaN })).toThrow(RangeError);
+    expect(() => thresholdRulesYaml({ maxLagSeconds: 1, rpoGuardSeconds: Number.NaN })).toThrow(
+      RangeError,
+    );
   });
 });
 
@@ -82,9 +111,21 @@ describe('topologyScrapeTargets', () => {
       'app',
     );
     expect(targets).toEqual([
-      { job: 'borealis-agent', url: 'http://127.0.0.1:7001/metrics', labels: { globaldatabase: 'app', region: 'us-east' } },
-      { job: 'borealis-agent', url: 'http://127.0.0.1:7002/metrics', labels: { globaldatabase: 'app', region: 'eu-west' } },
-      { job: 'borealis-control-plane', url: 'http://127.0.0.1:7100/metrics', labels: { globaldatabase: 'app' } },
+      {
+        job: 'borealis-agent',
+        url: 'http://127.0.0.1:7001/metrics',
+        labels: { globaldatabase: 'app', region: 'us-east' },
+      },
+      {
+        job: 'borealis-agent',
+        url: 'http://127.0.0.1:7002/metrics',
+        labels: { globaldatabase: 'app', region: 'eu-west' },
+      },
+      {
+        job: 'borealis-control-plane',
+        url: 'http://127.0.0.1:7100/metrics',
+        labels: { globaldatabase: 'app' },
+      },
     ]);
   });
 });

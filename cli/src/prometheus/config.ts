@@ -26,7 +26,15 @@ export interface PrometheusConfigOptions {
 export function buildPrometheusConfig(opts: PrometheusConfigOptions): string {
   const scrape = opts.scrapeIntervalSeconds ?? 5;
   const evaluation = opts.evaluationIntervalSeconds ?? scrape;
-  const jobs = new Map<string, { job: string; scheme: string; path: string; targets: { host: string; labels: Record<string, string> }[] }>();
+  const jobs = new Map<
+    string,
+    {
+      job: string;
+      scheme: string;
+      path: string;
+      targets: { host: string; labels: Record<string, string> }[];
+    }
+  >();
   for (const t of opts.targets) {
     const url = new URL(t.url);
     const scheme = url.protocol.replace(':', '');
@@ -49,27 +57,41 @@ export function buildPrometheusConfig(opts: PrometheusConfigOptions): string {
       honor_labels: true,
       scheme: j.scheme,
       metrics_path: j.path,
-      static_configs: j.targets.map((t) => ({ targets: [t.host], labels: { ...t.labels, job: j.job } })),
+      static_configs: j.targets.map((t) => ({
+        targets: [t.host],
+        labels: { ...t.labels, job: j.job },
+      })),
     };
   });
   return stringify({
-    global: { scrape_interval: `${scrape}s`, scrape_timeout: `${Math.max(1, Math.min(scrape, 10))}s`, evaluation_interval: `${evaluation}s` },
+    global: {
+      scrape_interval: `${scrape}s`,
+      scrape_timeout: `${Math.max(1, Math.min(scrape, 10))}s`,
+      evaluation_interval: `${evaluation}s`,
+    },
     rule_files: opts.ruleFiles,
     scrape_configs: scrapeConfigs,
   });
 }
 
 /** The thresholds of the alert rules (dashboards/rules/borealis-thresholds.yaml), from a GlobalDatabase's settings. */
-export function thresholdRulesYaml(opts: { maxLagSeconds: number; rpoGuardSeconds: number }): string {
+export function thresholdRulesYaml(opts: {
+  maxLagSeconds: number;
+  rpoGuardSeconds: number;
+}): string {
   for (const [k, v] of Object.entries(opts)) {
-    if (!Number.isFinite(v) || v <= 0) throw new RangeError(`${k} must be a positive number, got ${v}`);
+    if (!Number.isFinite(v) || v <= 0)
+      throw new RangeError(`${k} must be a positive number, got ${v}`);
   }
   return stringify({
     groups: [
       {
         name: 'borealis-thresholds',
         rules: [
-          { record: 'borealis:replication_lag_bound_seconds', expr: `vector(${opts.maxLagSeconds})` },
+          {
+            record: 'borealis:replication_lag_bound_seconds',
+            expr: `vector(${opts.maxLagSeconds})`,
+          },
           { record: 'borealis:rpo_guard_seconds', expr: `vector(${opts.rpoGuardSeconds})` },
         ],
       },

@@ -42,9 +42,12 @@ export function defaultPrometheusBinary(): string {
 export async function startPrometheus(opts: StartPrometheusOptions): Promise<RunningPrometheus> {
   const binary = opts.binary ?? defaultPrometheusBinary();
   if (!existsSync(binary)) {
-    throw new PrometheusStartError(`prometheus not found at ${binary} (apt-get install prometheus, or set PROMETHEUS_BINARY)`);
+    throw new PrometheusStartError(
+      `prometheus not found at ${binary} (apt-get install prometheus, or set PROMETHEUS_BINARY)`,
+    );
   }
-  for (const f of opts.ruleFiles) if (!existsSync(f)) throw new PrometheusStartError(`rule file ${f} does not exist`);
+  for (const f of opts.ruleFiles)
+    if (!existsSync(f)) throw new PrometheusStartError(`rule file ${f} does not exist`);
   const ownDir = opts.dir === undefined;
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'borealis-prometheus-'));
   mkdirSync(join(dir, 'data'), { recursive: true });
@@ -114,5 +117,7 @@ export async function startPrometheus(opts: StartPrometheusOptions): Promise<Run
     }
   }
   cleanup();
-  throw new PrometheusStartError(`prometheus did not start (3 attempts); see ${logFile}`, { cause: lastError });
+  throw new PrometheusStartError(`prometheus did not start (3 attempts); see ${logFile}`, {
+    cause: lastError,
+  });
 }

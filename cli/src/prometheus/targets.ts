@@ -10,7 +10,10 @@ export interface ScrapableTopology {
  * Scrape targets of a local topology (pure): every agent (job borealis-agent, labels globaldatabase
  * and region) and the control plane (job borealis-control-plane, label globaldatabase).
  */
-export function topologyScrapeTargets(topology: ScrapableTopology, globaldatabase: string): ScrapeTarget[] {
+export function topologyScrapeTargets(
+  topology: ScrapableTopology,
+  globaldatabase: string,
+): ScrapeTarget[] {
   const agents = topology.regions.map((r) => ({
     job: 'borealis-agent',
     url: r.metrics,
