@@ -51,6 +51,7 @@ upstream_replaces() { # gomod-file local-rewrite-sed
       case "${line#*=> }" in
         ./* | ../*)
           line=$(printf '%s\n' "$line" | sed -e "$2")
+          [ -n "$line" ] || continue
           # A local path that the rewrite did not map to a released module (etcd's
           # "=> ./FORBIDDEN_DEPENDENCY" guards) cannot resolve outside the upstream tree.
           case "${line#*=> }" in ./* | ../*) continue ;; esac
@@ -137,7 +138,23 @@ install_helm() { go_install helm "$HELM_VERSION" "helm.sh/helm/v3/cmd/helm@$HELM
 install_k6() { go_install k6 "$K6_VERSION" "go.k6.io/k6@$K6_VERSION"; }
 install_coredns() { go_install coredns "$COREDNS_VERSION" "github.com/coredns/coredns@$COREDNS_VERSION"; }
 
-ALL_TOOLS=(nats-server kube-apiserver etcd kind helm k6 coredns)
+# skaffold's go.mod pins some dependencies with replace directives (to released versions),
+# which `go install pkg@version` refuses: build it from a wrapper module with the same replaces.
+install_skaffold() {
+  built skaffold "$SKAFFOLD_VERSION" && return 0
+  log "building skaffold $SKAFFOLD_VERSION (wrapper module with skaffold's replace directives)…"
+  local t0=$SECONDS gomod dir
+  gomod=$(upstream_gomod github.com/GoogleContainerTools/skaffold/v2 "$SKAFFOLD_VERSION")
+  dir=$(upstream_replaces "$gomod" 's#^.*$##' | wrapper_module skaffold github.com/GoogleContainerTools/skaffold/v2 "$SKAFFOLD_VERSION")
+  (cd "$dir" && go build -trimpath \
+    -ldflags "-s -w -X github.com/GoogleContainerTools/skaffold/v2/pkg/skaffold/version.version=$SKAFFOLD_VERSION" \
+    -o "$BIN/skaffold" github.com/GoogleContainerTools/skaffold/v2/cmd/skaffold)
+  "$BIN/skaffold" version | grep -qx "$SKAFFOLD_VERSION" || die "built skaffold reports '$("$BIN/skaffold" version)', not $SKAFFOLD_VERSION"
+  stamp skaffold "$SKAFFOLD_VERSION"
+  timed "skaffold $SKAFFOLD_VERSION" $((SECONDS - t0))
+}
+
+ALL_TOOLS=(nats-server kube-apiserver etcd kind helm k6 coredns skaffold)
 
 [ "${BOREALIS_TOOLS_SOURCE_ONLY:-}" = 1 ] && return 0
 cmd=${1:-}
