@@ -238,7 +238,14 @@ export class Topology {
       for (const r of await Promise.allSettled(ps))
         if (r.status === 'rejected') errors.push(r.reason);
     };
+    const log = this.options.log ?? (() => undefined);
+    let t = Date.now();
+    const phase = (what: string) => {
+      log(`stopped ${what} in ${((Date.now() - t) / 1000).toFixed(1)} s`);
+      t = Date.now();
+    };
     await all(this.agents.map((a) => a.stop()));
+    phase(`${this.agents.length} agent(s)`);
     await all([
       ...this.endpoints.map((e) => e.close()),
       ...this.seedProxies.map((p) => p.close()),
@@ -246,8 +253,10 @@ export class Topology {
     ]);
     await all(this.replicas.map((p) => p.stop()));
     await all([...this.postgres.values()].map((p) => p.stop()));
+    phase(`${this.postgres.size + this.replicas.length} PostgreSQL instance(s)`);
     if (this.supercluster) await all([this.supercluster.stop()]);
     else await all(this.regions.map((r) => r.nats.stop()));
+    phase('NATS');
     if (this.controlPlane) await all([this.controlPlane.close()]);
     if (!this.options.keepFiles) {
       try {
