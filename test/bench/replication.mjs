@@ -1,0 +1,269 @@
+// `npm run bench:replication` — Borealis (1 primary + N secondaries over NATS) against PostgreSQL's own
+// logical replication (1 publisher + N subscribers), one after the other in the same run, on the same
+// PostgreSQL 15 binaries, driven by the same pgbench insert script. Method: docs/benchmarks.md.
+//
+// Environment (all optional):
+//   BENCH_RATE=1000            fixed rate of the latency phase, tx/s
+//   BENCH_SECONDS=30           length of the fixed-rate phase
+//   BENCH_MAX_SECONDS=20       length of the unthrottled phase
+//   BENCH_WARMUP_SECONDS=5     fixed-rate warm-up before measuring (rows excluded)
+//   BENCH_SECONDARIES=5        secondaries / subscribers
+//   BENCH_PEERS=borealis,native  which peers to run, in this order
+//   BENCH_CPU_PROF=<dir>       write a V8 CPU profile of every region agent into <dir> (support/profiled-agent.mjs)
+//   BENCH_KEEP_FILES=1         keep the Borealis topology's folder (agent logs)
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join, resolve } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { defaultAgentEntry, startPostgres, startTopology } from '../../cli/dist/topology/index.js';
+import {
+  APPLIED_AT_SQL,
+  applyRates,
+  merge,
+  readLags,
+  round,
+  runPgbench,
+  sql,
+  summarize,
+  TABLE_SQL,
+  treeCpuSeconds,
+  cpuSeconds,
+  waitApplied,
+  waitFor,
+} from './support/bench.mjs';
+
+const env = (k, d) => (process.env[k] === undefined || process.env[k] === '' ? d : process.env[k]);
+const RATE = Number(env('BENCH_RATE', 1000));
+const SECONDS = Number(env('BENCH_SECONDS', 30));
+const MAX_SECONDS = Number(env('BENCH_MAX_SECONDS', 20));
+const WARMUP_SECONDS = Number(env('BENCH_WARMUP_SECONDS', 5));
+const SECONDARIES = Number(env('BENCH_SECONDARIES', 5));
+const PEERS = env('BENCH_PEERS', 'borealis,native').split(',').map((s) => s.trim()).filter(Boolean);
+const CPU_PROF = process.env.BENCH_CPU_PROF ? resolve(process.env.BENCH_CPU_PROF) : null;
+// pgbench clients: enough for the fixed rate without queueing on 2 cores; more for the unthrottled run.
+const RATE_CLIENTS = 4;
+const MAX_CLIENTS = 8;
+const JOBS = 2;
+
+const t0 = Date.now();
+const log = (line) => process.stderr.write(`[bench ${((Date.now() - t0) / 1000).toFixed(1).padStart(6)}s] ${line}\n`);
+const fmt = (x, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : '-');
+
+/** A running peer: where to write, where to read, which processes to account, how to stop. */
+async function startBorealis() {
+  if (CPU_PROF) {
+    // Agents inherit this process's environment; the wrapper profiles the real entry (see its header).
+    mkdirSync(CPU_PROF, { recursive: true });
+    process.env.BENCH_CPU_PROF = CPU_PROF;
+    process.env.BENCH_AGENT_ENTRY = defaultAgentEntry();
+  }
+  const topo = await startTopology({
+    regions: SECONDARIES + 1,
+    keepFiles: process.env.BENCH_KEEP_FILES === '1',
+    log: (l) => log(`  ${l}`),
+    ...(CPU_PROF ? { agentEntry: fileURLToPath(new URL('./support/profiled-agent.mjs', import.meta.url)) } : {}),
+  });
+  try {
+    const primary = topo.primary;
+    const secondaries = topo.regions.filter((r) => r.role === 'secondary');
+    if (CPU_PROF) for (const r of topo.regions) log(`  CPU profile of agent ${r.name} (${r.role}): ${CPU_PROF}/agent-${r.agent.pid}.cpuprofile`);
+    // The table travels as replicated DDL; each secondary then gets its own applied_at column, added in
+    // a replica-role session so the secondary's DDL trigger does not record it.
+    await sql(primary.postgres.url, TABLE_SQL);
+    for (const r of secondaries) {
+      await waitFor(`table public.bench on ${r.name}`, async () => (await sql(r.postgres.url, `SELECT to_regclass('public.bench') AS t`)).rows[0].t !== null, 60_000);
+      await sql(r.postgres.url, APPLIED_AT_SQL, [], '-c session_replication_role=replica -c default_transaction_read_only=off');
+    }
+    const groups = [
+      { name: 'agents', pids: topo.regions.map((r) => r.agent.pid), tree: false },
+      { name: 'nats-server', pids: topo.regions.map((r) => r.nats.pid), tree: false },
+      { name: 'postgres (primary)', pids: [primary.postgres.pid], tree: true },
+      { name: 'postgres (secondaries)', pids: secondaries.map((r) => r.postgres.pid), tree: true },
+    ];
+    return {
+      name: 'borealis',
+      describe: `Borealis: ${SECONDARIES + 1} regions (startTopology: PostgreSQL 15 + nats-server + region agent each, gateways through link proxies, 0 ms WAN delay)`,
+      primaryUrl: primary.postgres.url,
+      secondaryUrls: secondaries.map((r) => r.postgres.url),
+      groups,
+      stop: () => topo.stop(),
+    };
+  } catch (err) {
+    await topo.stop().catch(() => undefined);
+    throw err;
+  }
+}
+
+async function startNative() {
+  const base = mkdtempSync(join(tmpdir(), 'borealis-bench-native-'));
+  const instances = [];
+  const stop = async () => {
+    // Subscribers first (their apply workers hold the publisher's walsenders), then the publisher.
+    await Promise.allSettled(instances.slice(1).map((p) => p.stop()));
+    await Promise.allSettled(instances.slice(0, 1).map((p) => p.stop()));
+    rmSync(base, { recursive: true, force: true });
+  };
+  try {
+    const started = await Promise.all(
+      Array.from({ length: SECONDARIES + 1 }, (_, i) =>
+        startPostgres({ dir: join(base, i === 0 ? 'publisher' : `subscriber-${i}`), name: i === 0 ? 'native publisher' : `native subscriber-${i}` }).then((p) => {
+          instances[i] = p;
+          return p;
+        }),
+      ),
+    );
+    const [pub, ...subs] = started;
+    log(`  native: publisher on 127.0.0.1:${pub.port}, subscribers on ${subs.map((s) => s.port).join(', ')}`);
+    await sql(pub.url, TABLE_SQL);
+    await sql(pub.url, 'CREATE PUBLICATION bench_pub FOR TABLE public.bench');
+    for (const [i, s] of subs.entries()) {
+      await sql(s.url, TABLE_SQL);
+      await sql(s.url, APPLIED_AT_SQL);
+      await sql(
+        s.url,
+        `CREATE SUBSCRIPTION bench_sub_${i + 1} CONNECTION 'host=127.0.0.1 port=${pub.port} user=borealis dbname=app' PUBLICATION bench_pub WITH (copy_data = false)`,
+      );
+    }
+    await waitFor(
+      `${subs.length} streaming walsenders on the publisher`,
+      async () => Number((await sql(pub.url, `SELECT count(*) AS n FROM pg_stat_replication WHERE state = 'streaming'`)).rows[0].n) === subs.length,
+      60_000,
+    );
+    return {
+      name: 'native',
+      describe: `native: PostgreSQL 15 logical replication, publication on 1 instance, ${subs.length} subscriber instances (fresh initdb each)`,
+      primaryUrl: pub.url,
+      secondaryUrls: subs.map((s) => s.url),
+      groups: [
+        { name: 'postgres (publisher)', pids: [pub.pid], tree: true },
+        { name: 'postgres (subscribers)', pids: subs.map((s) => s.pid), tree: true },
+      ],
+      stop,
+    };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+function cpuSnapshot(groups) {
+  return groups.map((g) => g.pids.reduce((a, pid) => a + (g.tree ? treeCpuSeconds(pid) : cpuSeconds(pid)), 0));
+}
+
+function cpuDelta(groups, before, after, seconds) {
+  return groups.map((g, i) => ({ name: g.name, cores: (after[i] - before[i]) / seconds }));
+}
+
+async function countOnPrimary(url, phase) {
+  return Number((await sql(url, 'SELECT count(*) AS n FROM public.bench WHERE phase = $1', [phase])).rows[0].n);
+}
+
+async function measure(peer) {
+  const result = { name: peer.name, describe: peer.describe };
+  const drive = async (phase, rate, seconds, clients) => {
+    const before = cpuSnapshot(peer.groups);
+    const tStart = Date.now();
+    const pgb = await runPgbench({ url: peer.primaryUrl, phase, rate, seconds, clients, jobs: JOBS, log });
+    const expected = await countOnPrimary(peer.primaryUrl, phase);
+    const caughtUp = await waitApplied(peer.secondaryUrls, phase, expected, phase === 'max' ? 240_000 : 120_000);
+    const elapsed = (Date.now() - tStart) / 1000;
+    const cpu = cpuDelta(peer.groups, before, cpuSnapshot(peer.groups), elapsed);
+    log(`  ${phase}: pgbench ${fmt(pgb.tps, 0)} tx/s, ${expected} rows; ${caughtUp ? 'all secondaries caught up' : 'NOT caught up within the timeout'} after ${fmt(elapsed, 1)} s`);
+    return { pgb, expected, caughtUp, cpu };
+  };
+
+  log(`${peer.name}: warm-up ${WARMUP_SECONDS} s at ${RATE} tx/s`);
+  if (WARMUP_SECONDS > 0) await drive('warmup', RATE, WARMUP_SECONDS, RATE_CLIENTS);
+
+  log(`${peer.name}: fixed rate ${RATE} tx/s for ${SECONDS} s`);
+  const fixed = await drive('rate', RATE, SECONDS, RATE_CLIENTS);
+  const lags = await readLags(peer.secondaryUrls, 'rate');
+  result.rate = {
+    pgbenchTps: fixed.pgb.tps,
+    rows: fixed.expected,
+    caughtUp: fixed.caughtUp,
+    all: summarize(merge(lags)),
+    perSecondary: lags.map(summarize),
+    cpu: fixed.cpu,
+  };
+
+  log(`${peer.name}: unthrottled for ${MAX_SECONDS} s (${MAX_CLIENTS} clients)`);
+  const max = await drive('max', null, MAX_SECONDS, MAX_CLIENTS);
+  const rates = await applyRates(peer.secondaryUrls, 'max');
+  const maxLags = await readLags(peer.secondaryUrls, 'max');
+  result.max = {
+    pgbenchTps: max.pgb.tps,
+    rows: max.expected,
+    caughtUp: max.caughtUp,
+    perSecondary: rates,
+    maxTps: Math.min(...rates.map((r) => r.rate)),
+    lag: summarize(merge(maxLags)),
+    cpu: max.cpu,
+  };
+  return result;
+}
+
+function printPeer(r) {
+  const out = [];
+  out.push('');
+  out.push(`== ${r.describe}`);
+  out.push(`fixed rate: pgbench ${fmt(r.rate.pgbenchTps, 0)} tx/s, ${r.rate.rows} rows${r.rate.caughtUp ? '' : ' (NOT all applied within the timeout)'}`);
+  out.push(`  lag ms (applied_at - committed_at)      rows      p50      p90      p99    p99.9      max`);
+  const row = (label, s) =>
+    out.push(`  ${label.padEnd(38)} ${String(s.rows).padStart(7)} ${fmt(s.p50Ms).padStart(8)} ${fmt(s.p90Ms).padStart(8)} ${fmt(s.p99Ms).padStart(8)} ${fmt(s.p999Ms).padStart(8)} ${fmt(s.maxMs).padStart(8)}`);
+  r.rate.perSecondary.forEach((s, i) => row(`secondary ${i + 1}`, s));
+  row('all secondaries', r.rate.all);
+  out.push(`  CPU (cores busy, pgbench excluded): ${r.rate.cpu.map((c) => `${c.name} ${fmt(c.cores)}`).join(', ')}`);
+  out.push(`unthrottled: pgbench ${fmt(r.max.pgbenchTps, 0)} tx/s, ${r.max.rows} rows${r.max.caughtUp ? '' : ' (NOT all applied within the timeout)'}`);
+  r.max.perSecondary.forEach((s, i) =>
+    out.push(`  secondary ${i + 1}: ${s.rows} rows applied in ${fmt(s.seconds, 1)} s from first commit (commits spanned ${fmt(s.commitSeconds, 1)} s) = ${fmt(s.rate, 0)} tx/s`),
+  );
+  out.push(`  maxTps (slowest secondary) ${fmt(r.max.maxTps, 0)} tx/s; lag under saturation p50 ${fmt(r.max.lag.p50Ms, 1)} ms, p99 ${fmt(r.max.lag.p99Ms, 1)} ms, max ${fmt(r.max.lag.maxMs, 1)} ms`);
+  out.push(`  CPU (cores busy, incl. catch-up): ${r.max.cpu.map((c) => `${c.name} ${fmt(c.cores)}`).join(', ')}`);
+  process.stdout.write(out.join('\n') + '\n');
+}
+
+let current = null;
+let interrupted = false;
+for (const sig of ['SIGINT', 'SIGTERM']) {
+  process.on(sig, () => {
+    if (interrupted) return;
+    interrupted = true;
+    log(`${sig}: stopping`);
+    void (current ? current.stop() : Promise.resolve()).finally(() => process.exit(130));
+  });
+}
+
+const results = {};
+try {
+  const pgVersion = execFileSync('/usr/lib/postgresql/15/bin/postgres', ['--version'], { encoding: 'utf8' }).trim();
+  process.stdout.write(
+    `bench:replication — ${SECONDARIES} secondaries, ${RATE} tx/s for ${SECONDS} s then unthrottled for ${MAX_SECONDS} s; ` +
+      `${pgVersion}; fsync on (defaults) for every instance; peers run one after the other: ${PEERS.join(' then ')}\n` +
+      `machine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB\n`,
+  );
+  for (const name of PEERS) {
+    log(`starting ${name}`);
+    const peer = name === 'borealis' ? await startBorealis() : name === 'native' ? await startNative() : null;
+    if (!peer) throw new Error(`unknown peer ${name}`);
+    current = peer;
+    try {
+      results[name] = await measure(peer);
+    } finally {
+      log(`stopping ${name}`);
+      await peer.stop();
+      current = null;
+    }
+    printPeer(results[name]);
+  }
+} catch (err) {
+  log(`FAILED: ${err.stack ?? err}`);
+  process.exitCode = 1;
+}
+if (process.exitCode !== 1) {
+  const brief = (r) => (r ? { p50Ms: round(r.rate.all.p50Ms, 3), p99Ms: round(r.rate.all.p99Ms, 3), maxTps: Math.round(r.max.maxTps) } : null);
+  process.stdout.write(
+    JSON.stringify({ bench: 'replication', secondaries: SECONDARIES, tps: RATE, borealis: brief(results.borealis), native: brief(results.native) }) + '\n',
+  );
+}
