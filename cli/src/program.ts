@@ -57,6 +57,7 @@ export function buildProgram(io: CommandIO = processIO): Command {
     6,
   )
     .option('--json', 'print one JSON line describing the topology to stdout when ready')
+    .option('--prometheus', 'also start a real Prometheus scraping every agent and the control plane, Borealis rules loaded; prints its URL')
     .action(async (o) => up(o, io));
 
   program

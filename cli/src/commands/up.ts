@@ -1,10 +1,13 @@
 import { startTopology, type Topology } from '../topology/index.js';
+import { startTopologyPrometheus, type RunningPrometheus } from '../prometheus/index.js';
 import { claimState, releaseState, stateFilePath, writeState } from '../state/index.js';
 import { CommandError, waitForStopSignal, type CommandIO } from './io.js';
 import type { TopologyCliOptions } from './options.js';
 
 export interface UpOptions extends TopologyCliOptions {
   json?: boolean;
+  /** Also start a real Prometheus scraping every agent and the control plane, rules loaded (docs/observability.md). */
+  prometheus?: boolean;
 }
 
 /** Human summary of a ready topology. */
@@ -29,6 +32,7 @@ export async function up(opts: UpOptions, io: CommandIO): Promise<void> {
   claimState({ version: 1, pid: process.pid, startedAt, status: 'starting' }, statePath);
   const signals = waitForStopSignal();
   let topo: Topology | undefined;
+  let prom: RunningPrometheus | undefined;
   try {
     const t0 = Date.now();
     try {
@@ -51,6 +55,13 @@ export async function up(opts: UpOptions, io: CommandIO): Promise<void> {
       io.err(`${signals.received()} received while starting: stopping`);
       return;
     }
+    if (opts.prometheus) {
+      try {
+        prom = await startTopologyPrometheus(topo.describe());
+      } catch (err) {
+        throw new CommandError(`Prometheus did not start: ${(err as Error).message}`, 1, { cause: err });
+      }
+    }
     writeState(
       {
         version: 1,
@@ -70,8 +81,8 @@ export async function up(opts: UpOptions, io: CommandIO): Promise<void> {
       },
       statePath,
     );
-    if (opts.json) io.out(JSON.stringify(topo.describe()));
-    else io.out(describeForHumans(topo));
+    if (opts.json) io.out(JSON.stringify(prom ? { ...topo.describe(), prometheus: prom.url } : topo.describe()));
+    else io.out(describeForHumans(topo) + (prom ? `\nprometheus     ${prom.url}` : ''));
     io.err(
       `ready in ${((Date.now() - t0) / 1000).toFixed(1)} s; state ${statePath}; stop with Ctrl-C or "borealis down"`,
     );
@@ -93,6 +104,7 @@ export async function up(opts: UpOptions, io: CommandIO): Promise<void> {
   } finally {
     signals.dispose();
     try {
+      await prom?.stop().catch((err: unknown) => io.err(`Prometheus did not stop cleanly: ${(err as Error).message}`));
       if (topo) {
         const t1 = Date.now();
         await topo.stop();
