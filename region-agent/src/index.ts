@@ -5,5 +5,5 @@ export { AgentMetrics } from './metrics/index.js';
 export * from './wire/index.js';
 export { compareLsn, lsnToBigInt, bigIntToLsn } from './lsn/index.js';
 export { buildStatements, quoteIdent, qualified } from './apply/index.js';
-export { ddlStatements, splitStatements } from './ddl/index.js';
+export { findDdlStatement, splitStatements, statementMatchesTag } from './ddl/index.js';
 export { SESSION_OPTIONS } from './db/index.js';

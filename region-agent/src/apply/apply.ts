@@ -2,7 +2,7 @@ import { jetstream, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream
 import type { NatsConnection } from '@nats-io/transport-node';
 import pg from 'pg';
 import { CHUNK_HEADER } from '../capture/index.js';
-import { ddlStatements } from '../ddl/index.js';
+import { findDdlStatement, splitStatements } from '../ddl/index.js';
 import { APPLICATION_NAME, SESSION_OPTIONS } from '../db/session.js';
 import type { Logger } from '../log/index.js';
 import { lsnToBigInt } from '../lsn/index.js';
@@ -11,7 +11,8 @@ import { ensureStream, isNotFound, manager, mirrorStreamConfig, type RetentionSe
 import { decodeBody, mirrorStreamName, sourceStreamName, type Change, type Transaction } from '../wire/index.js';
 import { DelayWindow } from './delay-window.js';
 import { readPosition, WRITE_POSITION_SQL, type ApplyPosition } from './position.js';
-import { buildStatements } from './sql.js';
+import { buildStatements, isPlainTransaction, mergeTransactions } from './sql.js';
+import { catchUpPlan, type EpochEntry } from '../promotion/types.js';
 
 export interface ApplyOptions {
   region: string;
@@ -21,6 +22,14 @@ export interface ApplyOptions {
   maxGroupTransactions: number;
   /** Seeds an empty region before the first apply; returns the position to start after. */
   seed: (mirrorLastSeq: number) => Promise<ApplyPosition>;
+  /** The epoch this region follows now (default 1) and the epochs before it (promotion; docs/promotion.md). */
+  epoch?: () => number;
+  history?: () => EpochEntry[];
+}
+
+/** Thrown when this region applied past the point where the current epoch forked: it must be re-seeded. */
+export class DivergedError extends Error {
+  override name = 'DivergedError';
 }
 
 /**
@@ -60,7 +69,9 @@ export class Apply {
   private partial: { seq: number; epoch: number; tx: Transaction; next: number } | null = null;
   private fullIdentity = new Map<string, boolean>();
   readonly delays = new DelayWindow();
-  private readonly mirror: string;
+  private mirror: string;
+  /** Set when the region applied past the current epoch's fork point (it needs a re-seed). */
+  diverged: string | null = null;
 
   constructor(
     private readonly opts: ApplyOptions,
@@ -88,17 +99,26 @@ export class Apply {
     await c?.end().catch(() => undefined);
   }
 
+  /** The current epoch's position once stopped (what promotion forks from). */
+  currentPosition(): ApplyPosition | null {
+    return this.position;
+  }
+
   async run(): Promise<void> {
     this.stopped = false;
     this.partial = null;
+    const epoch = this.opts.epoch?.() ?? 1;
+    this.mirror = mirrorStreamName(this.opts.db, this.opts.region, epoch);
     const jsm = await manager(this.nc);
-    await this.waitForSource(jsm);
-    await ensureStream(jsm, mirrorStreamConfig(this.opts.db, this.opts.region, this.opts.retention));
+    await this.waitForSource(jsm, epoch);
+    await ensureStream(jsm, mirrorStreamConfig(this.opts.db, this.opts.region, this.opts.retention, epoch));
 
     const client = new pg.Client({
       connectionString: this.opts.databaseUrl,
       application_name: `${APPLICATION_NAME}-apply`,
-      options: `${SESSION_OPTIONS} -c session_replication_role=replica`,
+      // synchronous_commit=off as in PostgreSQL's own subscriptions: changes and apply_position commit
+      // together, so a crash loses both and apply resumes from the mirror at the position kept.
+      options: `${SESSION_OPTIONS} -c session_replication_role=replica -c synchronous_commit=off`,
     });
     await client.connect();
     this.client = client;
@@ -108,7 +128,11 @@ export class Apply {
     // snapshot lacks is published after it (the mirror keeps the source's sequence numbers).
     this.position =
       (await readPosition(client)) ??
-      (await this.opts.seed((await jsm.streams.info(sourceStreamName(this.opts.db))).state.last_seq));
+      (await this.opts.seed((await jsm.streams.info(sourceStreamName(this.opts.db, epoch))).state.last_seq));
+    if (this.position.epoch < epoch) await this.catchUp(jsm, client, epoch);
+    if (this.position.epoch > epoch) {
+      throw new DivergedError(`applied epoch ${this.position.epoch} is newer than the epoch ${epoch} this region follows`);
+    }
     const startSeq = this.position.streamSeq + 1;
     const first = (await jsm.streams.info(this.mirror)).state.first_seq;
     if (first > startSeq && (await jsm.streams.info(this.mirror)).state.messages > 0) {
@@ -164,8 +188,54 @@ export class Apply {
     }
   }
 
-  private async waitForSource(jsm: Awaited<ReturnType<typeof manager>>): Promise<void> {
-    const source = sourceStreamName(this.opts.db);
+  /**
+   * Moves an applied position of an earlier epoch to the current one: applies the earlier epoch's
+   * transactions up to exactly the fork point of the next epoch (read from the promoted region's mirror of
+   * it, across gateways), then starts the next epoch at sequence 0.
+   */
+  private async catchUp(jsm: Awaited<ReturnType<typeof manager>>, client: pg.Client, epoch: number): Promise<void> {
+    const plan = catchUpPlan(this.opts.history?.() ?? [], this.position!, epoch);
+    if (!plan.ok) {
+      this.diverged = plan.reason;
+      throw new DivergedError(`region ${this.opts.region}: ${plan.reason}`);
+    }
+    for (const step of plan.steps) {
+      if (step.throughSeq > step.afterSeq) {
+        this.log.info(step, 'applying the rest of the previous epoch up to the fork point');
+        await jsm.streams.info(step.stream);
+        const js = jetstream(this.nc);
+        const consumer = await js.consumers.get(step.stream, { opt_start_seq: step.afterSeq + 1 });
+        const iter = await consumer.consume({ max_messages: 1_000 });
+        try {
+          let group: Item[] = [];
+          for await (const m of iter) {
+            if (this.stopped) throw new ApplyError('stopped during catch-up');
+            if (m.seq > step.throughSeq) break;
+            group.push(...this.itemsOf(m));
+            if (m.seq === step.throughSeq || group.length >= this.opts.maxGroupTransactions || m.info.pending === 0) {
+              if (group.length > 0) await this.applyGroup(client, group);
+              group = [];
+              if (m.seq === step.throughSeq) break;
+            }
+          }
+        } finally {
+          iter.stop();
+        }
+        if (this.position!.epoch !== step.fromEpoch || this.position!.streamSeq !== step.throughSeq) {
+          throw new ApplyError(
+            `catch-up of epoch ${step.fromEpoch} from ${step.stream} ended at sequence ${this.position!.streamSeq}, fork is ${step.throughSeq}`,
+          );
+        }
+      }
+      const next: ApplyPosition = { epoch: step.toEpoch, streamSeq: 0, commitLsn: '0/0', commitTs: this.position!.commitTs };
+      await client.query(WRITE_POSITION_SQL, [next.epoch, next.streamSeq, next.commitLsn, next.commitTs]);
+      this.position = next;
+      this.log.info({ position: next }, 'now following the next epoch');
+    }
+  }
+
+  private async waitForSource(jsm: Awaited<ReturnType<typeof manager>>, epoch: number): Promise<void> {
+    const source = sourceStreamName(this.opts.db, epoch);
     for (let attempt = 0; !this.stopped; attempt++) {
       try {
         await jsm.streams.info(source);
@@ -213,15 +283,28 @@ export class Apply {
     let ddl = 0;
     await client.query('BEGIN');
     try {
+      // Runs of plain transactions are applied as one change list (multi-row inserts across them).
+      const plain: Transaction[] = [];
+      const flushPlain = async () => {
+        if (plain.length === 0) return;
+        await this.applyTransaction(client, mergeTransactions(plain));
+        plain.length = 0;
+      };
       for (const item of group) {
         last = item;
         // Already applied (e.g. the stream holds transactions that were in the seed snapshot).
         if (item.epoch === pos.epoch && lsnToBigInt(item.tx.commitLsn) <= lsnToBigInt(pos.commitLsn)) continue;
+        applied++;
+        if (isPlainTransaction(item.tx)) {
+          plain.push(item.tx);
+          continue;
+        }
+        await flushPlain();
         const r = await this.applyTransaction(client, item.tx);
         heartbeats += r.heartbeats;
         ddl += r.ddl;
-        applied++;
       }
+      await flushPlain();
       next = nextPosition(pos, last!);
       await client.query(WRITE_POSITION_SQL, [next.epoch, next.streamSeq, next.commitLsn, next.commitTs]);
       await client.query('COMMIT');
@@ -247,6 +330,8 @@ export class Apply {
   private async applyTransaction(client: pg.Client, tx: Transaction): Promise<{ heartbeats: number; ddl: number }> {
     let heartbeats = 0;
     let ddl = 0;
+    // Per logged query string: the statements and how far the DDL events have consumed them.
+    const cursors = new Map<string, { statements: string[]; next: number }>();
     // Apply runs of ordinary changes together (multi-row inserts); borealis.* rows one by one.
     let run: Change[] = [];
     const flush = async () => {
@@ -267,7 +352,7 @@ export class Apply {
       const rel = `${change.schema}.${change.table}`;
       if (rel === 'borealis.ddl_log' && change.op === 'I') {
         await flush();
-        await this.applyDdl(client, change, tx);
+        await this.applyDdl(client, change, tx, cursors);
         ddl++;
         run.push(change);
         continue;
@@ -284,16 +369,34 @@ export class Apply {
     return { heartbeats, ddl };
   }
 
-  private async applyDdl(client: pg.Client, change: Change, tx: Transaction): Promise<void> {
+  private async applyDdl(
+    client: pg.Client,
+    change: Change,
+    tx: Transaction,
+    cursors: Map<string, { statements: string[]; next: number }>,
+  ): Promise<void> {
     const query = change.new?.query ?? '';
     const searchPath = change.new?.search_path ?? 'public';
-    const statements = ddlStatements(query);
+    const tag = /^\{"?([^",}]+)"?/.exec(change.new?.command_tags ?? '')?.[1] ?? '';
+    let cursor = cursors.get(query);
+    if (!cursor) {
+      cursor = { statements: splitStatements(query), next: 0 };
+      cursors.set(query, cursor);
+    }
+    const found = findDdlStatement(cursor.statements, tag, cursor.next);
+    if (!found) {
+      this.metrics.unsupportedChanges.inc({ reason: 'ddl_not_found' });
+      throw new ApplyError(
+        `transaction ${tx.xid} (commit ${tx.commitLsn}) logged a ${tag} that cannot be found in its query string: ${query.slice(0, 300)}`,
+      );
+    }
+    cursor.next = found.index + 1;
     await client.query(`SELECT set_config('search_path', $1, true)`, [searchPath]);
-    for (const stmt of statements) await this.exec(client, stmt, [], tx);
+    await this.exec(client, found.sql, [], tx);
     await client.query(`SELECT set_config('search_path', 'pg_catalog, public', true)`);
     await client.query('SELECT borealis.ensure_replica_identity_all()');
     this.fullIdentity.clear();
-    this.log.info({ commitLsn: tx.commitLsn, statements: statements.length }, 'applied DDL');
+    this.log.info({ commitLsn: tx.commitLsn, tag }, 'applied DDL');
   }
 
   /** Learns, per table, whether rows are matched by a key or by every column (no primary key). */

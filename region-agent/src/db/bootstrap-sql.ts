@@ -44,6 +44,99 @@ CREATE TABLE IF NOT EXISTS borealis.lost_transactions (
   recorded_at timestamptz NOT NULL DEFAULT clock_timestamp()
 );
 
+-- Promotion state of this region (docs/promotion.md): its role and epoch survive an agent restart.
+CREATE TABLE IF NOT EXISTS borealis.agent_state (
+  id             int PRIMARY KEY DEFAULT 1 CHECK (id = 1),
+  epoch          bigint NOT NULL,
+  role           text NOT NULL CHECK (role IN ('primary', 'secondary')),
+  primary_region text NOT NULL,
+  history        jsonb NOT NULL DEFAULT '[]',
+  updated_at     timestamptz NOT NULL DEFAULT clock_timestamp()
+);
+
+-- Write lease of a primary (fencing): while a row exists, client writes commit only before valid_until.
+-- The agent renews it only after reading its own epoch back from the epoch store.
+CREATE TABLE IF NOT EXISTS borealis.lease (
+  id          int PRIMARY KEY DEFAULT 1 CHECK (id = 1),
+  epoch       bigint NOT NULL,
+  valid_until timestamptz NOT NULL
+);
+
+CREATE OR REPLACE FUNCTION borealis.check_lease() RETURNS trigger
+LANGUAGE plpgsql AS $fn$
+DECLARE
+  l record;
+BEGIN
+  SELECT epoch, valid_until INTO l FROM borealis.lease WHERE id = 1;
+  IF FOUND AND l.valid_until < clock_timestamp() THEN
+    RAISE EXCEPTION 'borealis: this region is fenced (write lease of epoch % ended at %); it no longer accepts writes', l.epoch, l.valid_until
+      USING ERRCODE = '25006';
+  END IF;
+  RETURN NULL;
+END
+$fn$;
+
+-- A deferred constraint trigger checks the lease at COMMIT, so a transaction begun before a freeze cannot
+-- commit after it once the lease ended.
+CREATE OR REPLACE FUNCTION borealis.ensure_lease_trigger(rel oid) RETURNS void
+LANGUAGE plpgsql AS $fn$
+DECLARE
+  c record;
+BEGIN
+  SELECT cl.oid, n.nspname, cl.relname, cl.relpersistence, cl.relkind
+    INTO c FROM pg_class cl JOIN pg_namespace n ON n.oid = cl.relnamespace WHERE cl.oid = rel;
+  IF NOT FOUND OR c.relkind <> 'r' OR c.relpersistence <> 'p' OR c.nspname IN ('borealis', 'pg_catalog', 'information_schema') THEN
+    RETURN;
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = rel AND tgname = 'borealis_lease') THEN
+    EXECUTE format('CREATE CONSTRAINT TRIGGER borealis_lease AFTER INSERT OR UPDATE OR DELETE ON %I.%I DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION borealis.check_lease()', c.nspname, c.relname);
+  END IF;
+END
+$fn$;
+
+CREATE OR REPLACE FUNCTION borealis.ensure_lease_triggers_all() RETURNS void
+LANGUAGE plpgsql AS $fn$
+DECLARE
+  r record;
+BEGIN
+  FOR r IN SELECT cl.oid FROM pg_class cl JOIN pg_namespace n ON n.oid = cl.relnamespace
+           WHERE cl.relkind = 'r' AND cl.relpersistence = 'p'
+             AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'borealis')
+             AND n.nspname NOT LIKE 'pg_toast%' LOOP
+    PERFORM borealis.ensure_lease_trigger(r.oid);
+  END LOOP;
+END
+$fn$;
+
+-- On promotion: every sequence owned by a column moves past the column's highest value, every other one
+-- past the position the last replicated heartbeat carried (DESIGN §3 Sequences).
+CREATE OR REPLACE FUNCTION borealis.advance_sequences() RETURNS int
+LANGUAGE plpgsql AS $fn$
+DECLARE
+  r record;
+  hi bigint;
+  cur bigint;
+  n int := 0;
+BEGIN
+  FOR r IN SELECT s.oid AS seq, format('%I.%I', sn.nspname, s.relname) AS seqname,
+                  format('%I.%I', tn.nspname, t.relname) AS tbl, a.attname AS col
+             FROM pg_class s JOIN pg_namespace sn ON sn.oid = s.relnamespace
+             JOIN pg_depend d ON d.objid = s.oid AND d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i')
+             JOIN pg_class t ON t.oid = d.refobjid JOIN pg_namespace tn ON tn.oid = t.relnamespace
+             JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = d.refobjsubid
+            WHERE s.relkind = 'S' AND sn.nspname <> 'borealis' LOOP
+    EXECUTE format('SELECT max(%I)::bigint FROM %s', r.col, r.tbl) INTO hi;
+    SELECT last_value INTO cur FROM pg_sequences WHERE format('%I.%I', schemaname, sequencename) = r.seqname;
+    IF hi IS NOT NULL AND (cur IS NULL OR cur < hi) THEN
+      PERFORM setval(r.seqname, hi, true);
+      n := n + 1;
+    END IF;
+  END LOOP;
+  PERFORM borealis.sync_sequences(coalesce((SELECT sequences FROM borealis.heartbeat ORDER BY beat_at DESC LIMIT 1), '{}'::jsonb));
+  RETURN n;
+END
+$fn$;
+
 -- A table without a primary key replicates its updates and deletes by every column.
 CREATE OR REPLACE FUNCTION borealis.ensure_replica_identity(rel oid) RETURNS void
 LANGUAGE plpgsql AS $fn$
@@ -75,15 +168,27 @@ BEGIN
 END
 $fn$;
 
--- Records DDL in borealis.ddl_log, in the DDL's own transaction, so it replicates in order with the data.
+-- Records each top-level DDL statement (one row per statement, with its command tag) in
+-- borealis.ddl_log, in the DDL's own transaction, so it replicates in order with the data.
+-- Apply finds the statement in the logged query string by its position among the statements
+-- carrying that tag (a client may send several statements, DDL and DML, in one string).
 CREATE OR REPLACE FUNCTION borealis.log_ddl() RETURNS event_trigger
 LANGUAGE plpgsql AS $fn$
 DECLARE
-  tags text[];
   r record;
   persistent boolean := false;
+  any_command boolean := false;
 BEGIN
+  IF current_setting('borealis.in_ddl_trigger', true) = 'on' THEN
+    RETURN;
+  END IF;
+  IF current_setting('borealis.skip_drop', true) = 'on' THEN
+    PERFORM set_config('borealis.skip_drop', 'off', true);
+    RETURN;
+  END IF;
+  PERFORM set_config('borealis.in_ddl_trigger', 'on', true);
   FOR r IN SELECT * FROM pg_event_trigger_ddl_commands() LOOP
+    any_command := true;
     IF r.schema_name IS NULL OR (r.schema_name NOT LIKE 'pg_temp%' AND r.schema_name <> 'borealis') THEN
       persistent := true;
     END IF;
@@ -91,28 +196,25 @@ BEGIN
       PERFORM borealis.ensure_replica_identity(r.objid);
     END IF;
   END LOOP;
-  IF NOT persistent THEN
+  PERFORM set_config('borealis.in_ddl_trigger', 'off', true);
+  IF any_command AND NOT persistent THEN
     RETURN;
   END IF;
-  SELECT coalesce(array_agg(DISTINCT command_tag), '{}') INTO tags FROM pg_event_trigger_ddl_commands();
-  IF NOT EXISTS (SELECT 1 FROM borealis.ddl_log WHERE txid = txid_current() AND query = current_query()) THEN
-    INSERT INTO borealis.ddl_log (search_path, query, command_tags)
-    VALUES (current_setting('search_path'), current_query(), tags);
-  END IF;
+  INSERT INTO borealis.ddl_log (search_path, query, command_tags)
+  VALUES (current_setting('search_path'), current_query(), ARRAY[tg_tag]);
 END
 $fn$;
 
--- DROP has no rows in pg_event_trigger_ddl_commands(): log it from sql_drop.
+-- A DROP of temporary or borealis objects only is not replicated.
 CREATE OR REPLACE FUNCTION borealis.log_drop() RETURNS event_trigger
 LANGUAGE plpgsql AS $fn$
 BEGIN
-  IF NOT EXISTS (SELECT 1 FROM pg_event_trigger_dropped_objects()
-                 WHERE original AND NOT is_temporary AND coalesce(schema_name, '') <> 'borealis') THEN
+  IF current_setting('borealis.in_ddl_trigger', true) = 'on' THEN
     RETURN;
   END IF;
-  IF NOT EXISTS (SELECT 1 FROM borealis.ddl_log WHERE txid = txid_current() AND query = current_query()) THEN
-    INSERT INTO borealis.ddl_log (search_path, query, command_tags)
-    VALUES (current_setting('search_path'), current_query(), ARRAY[tg_tag]);
+  IF NOT EXISTS (SELECT 1 FROM pg_event_trigger_dropped_objects()
+                 WHERE original AND NOT is_temporary AND coalesce(schema_name, '') <> 'borealis') THEN
+    PERFORM set_config('borealis.skip_drop', 'on', true);
   END IF;
 END
 $fn$;
@@ -159,7 +261,12 @@ SELECT borealis.ensure_replica_identity_all();
 `;
 
 /** Tables of the borealis schema that hold region-local state and are never replicated. */
-export const LOCAL_TABLES = new Set(['borealis.apply_position', 'borealis.lost_transactions']);
+export const LOCAL_TABLES = new Set([
+  'borealis.apply_position',
+  'borealis.lost_transactions',
+  'borealis.agent_state',
+  'borealis.lease',
+]);
 
 /** The heartbeat upsert: commits the beat time and every sequence's position (DESIGN §3 Sequences). */
 export const HEARTBEAT_SQL = `

@@ -1,1 +1,1 @@
-export { ddlStatements, splitStatements } from './split.js';
+export { findDdlStatement, splitStatements, statementMatchesTag } from './split.js';

@@ -69,22 +69,42 @@ function stripComments(s: string): string {
   return s.replace(/--[^\n]*/g, '').replace(/\/\*[\s\S]*?\*\//g, '');
 }
 
-const DDL_KEYWORDS = new Set(['CREATE', 'ALTER', 'DROP', 'COMMENT', 'GRANT', 'REVOKE', 'SECURITY', 'REINDEX']);
+/** Words that do not change which command a statement is (CREATE OR REPLACE FUNCTION = CREATE FUNCTION). */
+const NOISE = new Set(['OR', 'REPLACE', 'UNIQUE', 'TEMP', 'TEMPORARY', 'UNLOGGED', 'GLOBAL', 'LOCAL', 'CONCURRENTLY', 'RECURSIVE', 'TRUSTED', 'PROCEDURAL', 'CONSTRAINT']);
+
+function commandWords(stmt: string): string[] {
+  return stripComments(stmt)
+    .trim()
+    .split(/[\s(]+/, 8)
+    .map((w) => w.toUpperCase())
+    .filter((w) => !NOISE.has(w));
+}
+
+/** Pure: whether a statement is a command with this tag (CREATE TABLE AS matches CREATE TABLE …). */
+export function statementMatchesTag(stmt: string, tag: string): boolean {
+  const words = commandWords(stmt);
+  const want = tag.toUpperCase().replace(/ AS$/, '').split(' ');
+  if (want[0] === 'SELECT') return words[0] === 'SELECT';
+  return want.every((w, i) => words[i] === w);
+}
 
 /**
- * Pure: the statements of a logged query string that are schema changes (data arrives as rows).
- * CONCURRENTLY is dropped from index commands: apply runs inside a transaction, where
- * PostgreSQL refuses it (the secondary builds the index with a normal lock instead).
+ * Pure: the statement of a logged query string that the `occurrence`-th DDL event with `tag`
+ * came from, searching from statement index `from`. CONCURRENTLY is dropped from index commands:
+ * apply runs inside a transaction, where PostgreSQL refuses it.
  */
-export function ddlStatements(query: string): string[] {
-  return splitStatements(query)
-    .filter((stmt) => {
-      const word = /^[A-Za-z]+/.exec(stripComments(stmt).trim())?.[0]?.toUpperCase();
-      return word !== undefined && DDL_KEYWORDS.has(word);
-    })
-    .map((stmt) =>
-      /^\s*(CREATE\s+(UNIQUE\s+)?INDEX|DROP\s+INDEX|REINDEX)/i.test(stripComments(stmt))
-        ? stmt.replace(/\bCONCURRENTLY\b/i, '')
-        : stmt,
-    );
+export function findDdlStatement(
+  statements: readonly string[],
+  tag: string,
+  from: number,
+): { index: number; sql: string } | null {
+  for (let i = from; i < statements.length; i++) {
+    const stmt = statements[i]!;
+    if (!statementMatchesTag(stmt, tag)) continue;
+    const sql = /^(CREATE INDEX|DROP INDEX|REINDEX)/.test(commandWords(stmt).join(' '))
+      ? stmt.replace(/\bCONCURRENTLY\b/i, '')
+      : stmt;
+    return { index: i, sql };
+  }
+  return null;
 }
