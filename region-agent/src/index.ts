@@ -7,3 +7,4 @@ export { compareLsn, lsnToBigInt, bigIntToLsn } from './lsn/index.js';
 export { buildStatements, quoteIdent, qualified } from './apply/index.js';
 export { findDdlStatement, splitStatements, statementMatchesTag } from './ddl/index.js';
 export { SESSION_OPTIONS } from './db/index.js';
+export * from './promotion/index.js';

@@ -3,6 +3,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { Apply } from '../apply/index.js';
 import { Capture } from '../capture/index.js';
 import type { AgentConfig } from '../config/index.js';
+import { DataApi, type TopologyView } from '../data-api/index.js';
 import { bootstrapDatabase, waitForPostgres } from '../db/index.js';
 import { Heartbeat } from '../heartbeat/index.js';
 import { startHttpServer, type AgentStatus } from '../http/index.js';
@@ -10,24 +11,47 @@ import { createLogger, type Logger } from '../log/index.js';
 import { AgentMetrics } from '../metrics/index.js';
 import { seedFromPrimary } from '../seed/index.js';
 import { connectNats } from '../transport/index.js';
+import pg from 'pg';
+import { SESSION_OPTIONS } from '../db/index.js';
+import {
+  EpochStore,
+  LeaseKeeper,
+  LOAD_STATE_SQL,
+  Promoter,
+  PromotionError,
+  type EpochEntry,
+  type FenceResult,
+} from '../promotion/index.js';
+import { readOnlySql } from '../promotion/sql.js';
 
 /** Restart delays of a failed capture/apply run: exponential, capped. */
 const BACKOFF_MS = [100, 250, 500, 1_000, 2_000, 5_000];
 
 /** One region agent: bootstraps its database, then captures (primary) or applies (secondary). */
 export class RegionAgent {
-  readonly log: Logger;
+  log: Logger;
   readonly metrics: AgentMetrics;
   private nc: NatsConnection | null = null;
   private http: Server | null = null;
   private capture: Capture | null = null;
   private apply: Apply | null = null;
   private heartbeat: Heartbeat | null = null;
+  private dataApi: DataApi | null = null;
   private readyFlag = false;
   private message = 'starting';
   private stopping = false;
   private loop: Promise<void> | null = null;
   port = 0;
+  // Promotion (docs/promotion.md).
+  private controlNc: NatsConnection | null = null;
+  store: EpochStore | null = null;
+  history: EpochEntry[] = [];
+  applyHeld = false;
+  fenced: FenceResult | null = null;
+  private lease: LeaseKeeper | null = null;
+  private roleToken: { active: boolean } | null = null;
+  private roleLoop: Promise<void> | null = null;
+  readonly promoter = new Promoter(this);
 
   constructor(readonly config: AgentConfig) {
     this.log = createLogger(config.region, config.epoch, config.log.level);
@@ -41,11 +65,26 @@ export class RegionAgent {
   }
 
   async start(): Promise<void> {
+    const d = this.config.dataApi;
+    if (d.token) {
+      this.dataApi = new DataApi(
+        { ...d, token: d.token, databaseUrl: d.databaseUrl ?? this.config.database.url, peers: this.config.peers },
+        {
+          view: () => this.dataApiView(),
+          appliedPosition: () => this.apply?.status().position ?? null,
+          log: this.log,
+          registry: this.metrics.registry,
+        },
+      );
+    }
+    const dataApi = this.dataApi;
     const { server, port } = await startHttpServer(this.config.http.host, this.config.http.port, {
       status: () => this.status(),
       ready: () => this.readyFlag,
       metrics: () => this.metrics.text(),
       metricsContentType: this.metrics.registry.contentType,
+      dataApi: dataApi ? (req, res, path) => dataApi.handle(req, res, path) : undefined,
+      admin: (path, body) => this.admin(path, body),
     });
     this.http = server;
     this.port = port;
@@ -57,9 +96,85 @@ export class RegionAgent {
     const c = this.config;
     await waitForPostgres(c.database.url, this.log);
     await bootstrapDatabase(c.database.url, c.database.name, c.role);
+    await this.loadState();
     this.nc = await connectNats(c.nats.servers, `borealis-agent-${c.region}`);
+    if (c.control.servers.length > 0) {
+      this.controlNc = await connectNats(c.control.servers, `borealis-agent-${c.region}-control`);
+      this.store = await EpochStore.open(this.controlNc, c.control.bucket, c.database.name);
+    }
+    await this.startRole();
+  }
+
+  /** The role and epoch this region was last told (borealis.agent_state) win over the config file's. */
+  private async loadState(): Promise<void> {
+    const c = this.config;
+    const db = new pg.Client({ connectionString: c.database.url, options: SESSION_OPTIONS });
+    await db.connect();
+    try {
+      const r = await db.query<{ epoch: string; role: 'primary' | 'secondary'; primary_region: string; history: EpochEntry[] }>(LOAD_STATE_SQL);
+      const row = r.rows[0];
+      if (row && Number(row.epoch) >= c.epoch) {
+        c.epoch = Number(row.epoch);
+        c.role = row.role;
+        c.primaryRegion = row.primary_region;
+        this.history = row.history;
+        this.log = this.log.child({ epoch: c.epoch });
+        await db.query(readOnlySql(c.database.name, c.role === 'secondary'));
+      } else {
+        if (this.history.length === 0) this.history = [{ epoch: c.epoch, primary: c.primaryRegion, at: new Date().toISOString() }];
+        await this.promoter.saveState(db);
+      }
+    } finally {
+      await db.end();
+    }
+  }
+
+  nats(): NatsConnection {
+    if (!this.nc) throw new PromotionError('the agent is not connected to NATS yet', 503);
+    return this.nc;
+  }
+
+  setMessage(ready: boolean, message: string): void {
+    this.setReady(ready, message);
+  }
+
+  /** Starts the loops of config.role in config.epoch: lease + heartbeat + capture, or apply. */
+  async startRole(): Promise<void> {
+    const c = this.config;
+    const token = { active: true };
+    this.roleToken = token;
     const retention = c.stream;
     if (c.role === 'primary') {
+      this.apply = null;
+      if (this.store) {
+        const db = new pg.Client({ connectionString: c.database.url, options: `${SESSION_OPTIONS} -c session_replication_role=replica` });
+        await db.connect();
+        await db.query('SELECT borealis.ensure_lease_triggers_all()').finally(() => db.end());
+        this.lease = new LeaseKeeper(
+          {
+            databaseUrl: c.database.url,
+            region: c.region,
+            epoch: () => c.epoch,
+            store: this.store,
+            leaseMs: c.control.leaseMs,
+            intervalMs: c.control.renewMs,
+            onSuperseded: (record) => void this.promoter.fenceSelf(`the epoch store names ${record.primary} primary of epoch ${record.epoch}`),
+          },
+          this.log,
+        );
+        // Not confirmed by the store (superseded while away, or the store unreachable): no writes, no capture.
+        for (let attempt = 0; token.active && !this.stopping; attempt++) {
+          try {
+            await this.lease.start();
+            break;
+          } catch (err) {
+            this.setReady(false, `write lease not granted: ${(err as Error).message}`);
+            if (attempt % 20 === 0) this.log.warn({ err: (err as Error).message }, 'write lease not granted');
+            await new Promise((r) => setTimeout(r, 250));
+          }
+        }
+        if (!token.active || this.stopping || this.fenced) return;
+      }
       this.heartbeat = new Heartbeat(c.database.url, c.region, () => c.epoch, c.heartbeat.intervalMs, this.log, this.metrics);
       this.heartbeat.start();
       this.capture = new Capture(
@@ -73,17 +188,21 @@ export class RegionAgent {
           maxBatchTransactions: c.capture.maxBatchTransactions,
           maxMessageBytes: c.capture.maxMessageBytes,
         },
-        this.nc,
+        this.nats(),
         this.log,
         this.metrics,
       );
       const capture = this.capture;
-      await this.supervise('capture', () => {
-        this.setReady(true, 'capturing');
-        return capture.run();
-      });
+      this.roleLoop = this.supervise(
+        'capture',
+        () => {
+          this.setReady(true, 'capturing');
+          return capture.run();
+        },
+        token,
+      );
     } else {
-      const sourceUrl = c.seed.sourceUrl;
+      this.capture = null;
       this.apply = new Apply(
         {
           region: c.region,
@@ -91,7 +210,10 @@ export class RegionAgent {
           databaseUrl: c.database.url,
           retention,
           maxGroupTransactions: c.apply.maxGroupTransactions,
+          epoch: () => c.epoch,
+          history: () => this.history,
           seed: (mirrorLastSeq) => {
+            const sourceUrl = c.seed.sourceUrl;
             if (!sourceUrl) {
               throw new Error(
                 `region ${c.region} has no apply position and seed.sourceUrl is not configured: set seed.sourceUrl to the primary's PostgreSQL so the region can be seeded`,
@@ -105,29 +227,83 @@ export class RegionAgent {
             );
           },
         },
-        this.nc,
+        this.nats(),
         this.log,
         this.metrics,
       );
       const apply = this.apply;
-      await this.supervise('apply', () => {
-        this.setReady(true, 'applying');
-        return apply.run();
-      });
+      this.roleLoop = this.supervise(
+        'apply',
+        () => {
+          this.setReady(true, 'applying');
+          return apply.run();
+        },
+        token,
+      );
     }
   }
 
+  /** Stops the role's loops (lease first, so a later lease expiry is never overwritten). */
+  async stopRole(): Promise<void> {
+    if (this.roleToken) this.roleToken.active = false;
+    await this.lease?.stop();
+    await this.heartbeat?.stop();
+    await this.capture?.stop();
+    await this.apply?.stop();
+    await this.roleLoop?.catch(() => undefined);
+    this.lease = null;
+    this.heartbeat = null;
+    this.roleLoop = null;
+  }
+
+  /** POST /admin/<op> (promotion protocol; docs/promotion.md). */
+  private async admin(path: string, body: unknown): Promise<{ code: number; body: unknown }> {
+    const p = this.promoter;
+    const b = (body ?? {}) as never;
+    try {
+      switch (path) {
+        case '/admin/fence':
+          return { code: 200, body: await p.fence(b) };
+        case '/admin/stop-apply':
+          return { code: 200, body: await p.stopApply() };
+        case '/admin/resume-apply':
+          await p.resumeApply();
+          return { code: 200, body: { ok: true } };
+        case '/admin/promote':
+          return { code: 200, body: await p.promote(b) };
+        case '/admin/follow':
+          return { code: 200, body: await p.follow(b) };
+        case '/admin/rejoin':
+          return { code: 200, body: await p.rejoin(b) };
+        default:
+          return { code: 404, body: { error: `no such admin operation: ${path}` } };
+      }
+    } catch (err) {
+      const code = err instanceof PromotionError ? err.status : 500;
+      this.log.error({ op: path, err: (err as Error).message }, 'admin operation failed');
+      return { code, body: { error: (err as Error).message } };
+    }
+  }
+
+  currentCapture(): Capture | null {
+    return this.capture;
+  }
+
+  currentApply(): Apply | null {
+    return this.apply;
+  }
+
   /** Runs a loop, restarting it with backoff after errors until the agent stops. */
-  private async supervise(component: 'capture' | 'apply', run: () => Promise<void>): Promise<void> {
+  private async supervise(component: 'capture' | 'apply', run: () => Promise<void>, token: { active: boolean }): Promise<void> {
     let failures = 0;
-    while (!this.stopping) {
+    while (!this.stopping && token.active) {
       const began = Date.now();
       try {
         await run();
-        if (this.stopping) return;
+        if (this.stopping || !token.active) return;
         throw new Error(`${component} ended`);
       } catch (err) {
-        if (this.stopping) return;
+        if (this.stopping || !token.active) return;
         if (Date.now() - began > 30_000) failures = 0;
         const delay = BACKOFF_MS[Math.min(failures++, BACKOFF_MS.length - 1)]!;
         this.setReady(false, `${component} failed: ${(err as Error).message}`);
@@ -143,6 +319,16 @@ export class RegionAgent {
     this.message = message;
   }
 
+  /**
+   * The Data API's view of the topology, read on every request: role, epoch and primary region as this agent
+   * currently sees them (the same fields /status reports). Promotion must keep these current and may set
+   * `promoting` while the epoch moves, so forwarded writes fail fast (503, retryable) instead of hanging.
+   */
+  dataApiView(): TopologyView {
+    const c = this.config;
+    return { region: c.region, role: c.role, epoch: c.epoch, primaryRegion: c.primaryRegion };
+  }
+
   status(): AgentStatus {
     const c = this.config;
     const s: AgentStatus = {
@@ -153,6 +339,13 @@ export class RegionAgent {
       database: c.database.name,
       ready: this.readyFlag,
       message: this.message,
+    };
+    s.promotion = {
+      fenced: this.fenced,
+      applyHeld: this.applyHeld,
+      diverged: this.apply?.diverged ?? null,
+      leaseRenewedAt: this.lease?.lastRenewedAt ?? null,
+      history: this.history,
     };
     if (this.capture) s.capture = this.capture.status();
     if (this.apply) {
@@ -181,11 +374,14 @@ export class RegionAgent {
   async stop(): Promise<void> {
     this.stopping = true;
     this.readyFlag = false;
+    await this.lease?.stop();
     await this.heartbeat?.stop();
     await this.capture?.stop();
     await this.apply?.stop();
     await this.nc?.drain().catch(() => undefined);
+    await this.controlNc?.drain().catch(() => undefined);
     await new Promise<void>((resolve) => (this.http ? this.http.close(() => resolve()) : resolve()));
     this.http?.closeAllConnections?.();
+    await this.dataApi?.close().catch(() => undefined);
   }
 }

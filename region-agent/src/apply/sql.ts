@@ -1,4 +1,4 @@
-import type { Change, ColumnValue } from '../wire/index.js';
+import type { Change, ColumnValue, Transaction } from '../wire/index.js';
 
 /** A parameterised statement (values are bound, never spliced into SQL). */
 export interface Statement {
@@ -122,4 +122,23 @@ export function truncateStatement(c: Change): Statement {
     text: `TRUNCATE ${rels}${t.restartIdentity ? ' RESTART IDENTITY' : ''}${t.cascade ? ' CASCADE' : ''}`,
     values: [],
   };
+}
+
+/** Pure: true when a transaction touches no borealis.* relation (no heartbeat, DDL or local state). */
+export function isPlainTransaction(tx: Transaction): boolean {
+  for (const c of tx.changes) if (c.schema === 'borealis') return false;
+  return true;
+}
+
+/**
+ * Pure: consecutive plain transactions of one group as one change list in commit order, so their
+ * inserts share multi-row statements (they commit together anyway). Identity and commit fields are
+ * the last transaction's; error messages name the range.
+ */
+export function mergeTransactions(txs: readonly Transaction[]): Transaction {
+  if (txs.length === 1) return txs[0]!;
+  const last = txs[txs.length - 1]!;
+  const changes: Change[] = [];
+  for (const tx of txs) for (const c of tx.changes) changes.push(c);
+  return { ...last, changes };
 }

@@ -65,6 +65,7 @@ export class Capture {
   private skipThroughLsn: bigint = -1n;
   private failure: ((err: Error) => void) | null = null;
   private stopped = false;
+  private pumpScheduled = false;
   private readonly stream: string;
   private readonly subject: string;
   private readonly slot: string;
@@ -75,8 +76,8 @@ export class Capture {
     private readonly log: Logger,
     private readonly metrics: AgentMetrics,
   ) {
-    this.stream = sourceStreamName(opts.db);
-    this.subject = txSubject(opts.db);
+    this.stream = sourceStreamName(opts.db, opts.epoch);
+    this.subject = txSubject(opts.db, opts.epoch);
     this.slot = slotName(opts.db);
   }
 
@@ -97,7 +98,7 @@ export class Capture {
     this.inFlight = [];
     await this.ensureSlot();
     const jsm = await manager(this.nc);
-    await ensureStream(jsm, sourceStreamConfig(this.opts.db, this.opts.region, this.opts.retention));
+    await ensureStream(jsm, sourceStreamConfig(this.opts.db, this.opts.region, this.opts.retention, this.opts.epoch));
     this.js = jetstream(this.nc, { timeout: 10_000 });
     await this.readStreamTail(jsm);
 
@@ -135,7 +136,10 @@ export class Capture {
       parse: (buf: Buffer): Transaction | null => {
         try {
           const tx = assembler.push(decoder.decode(buf));
-          return tx ? this.filterLocal(tx) : null;
+          if (!tx) return null;
+          const kept = this.filterLocal(tx);
+          // Only region-local rows (the write lease, promotion state): nothing to replicate.
+          return kept.changes.length === 0 && tx.changes.length > 0 ? null : kept;
         } catch (err) {
           this.fail(err as Error);
           return null;
@@ -164,6 +168,16 @@ export class Capture {
       this.failure = null;
       await this.stop();
     }
+  }
+
+  /** True when nothing is queued or awaiting its JetStream acknowledgement. */
+  get drained(): boolean {
+    return this.queue.length === 0 && this.inFlight.length === 0;
+  }
+
+  /** Commit LSN of the newest transaction JetStream acknowledged (or idle keepalive position). */
+  get confirmed(): string {
+    return this.confirmedLsn;
   }
 
   async stop(): Promise<void> {
@@ -225,8 +239,22 @@ export class Capture {
   private enqueue(tx: Transaction): void {
     if (lsnToBigInt(tx.commitLsn) <= this.skipThroughLsn) return; // already in the stream
     this.queue.push(tx);
-    this.pump();
+    this.schedulePump();
     if (this.queue.length >= MAX_QUEUED_TRANSACTIONS) this.pauseReading(true);
+  }
+
+  /**
+   * Publishes after the current socket read: every transaction decoded from one read of the
+   * replication stream is queued by then, so consecutive commits share a message (DESIGN §3 Batch
+   * under load) instead of one JetStream publish each while publishes are in flight.
+   */
+  private schedulePump(): void {
+    if (this.pumpScheduled) return;
+    this.pumpScheduled = true;
+    setImmediate(() => {
+      this.pumpScheduled = false;
+      this.pump();
+    });
   }
 
   /** Back-pressure: stop reading the replication socket while the publish queue is long. */

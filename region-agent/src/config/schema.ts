@@ -80,6 +80,46 @@ export const agentConfigSchema = z
     log: z
       .object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') })
       .default({ level: 'info' }),
+    /** The Data API (POST /v1/execute, /v1/transaction; docs/data-api.md). Served only when a token is set. */
+    dataApi: z
+      .object({
+        /** Bearer token every Data API request (and every forwarded write between agents) must carry. */
+        token: z.string().min(16, 'must be at least 16 characters').optional(),
+        /** PostgreSQL URL the Data API runs client SQL as (default: database.url); use a non-superuser role. */
+        databaseUrl: z.string().startsWith('postgres', 'must be a postgres:// or postgresql:// URL').optional(),
+        /** Connections of the Data API's pool. */
+        poolSize: z.number().int().min(1).max(200).default(10),
+        /** Largest accepted request body (413 above). */
+        maxBodyBytes: z.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
+        /** Time limit of a request when it names none, ms. */
+        timeoutMs: z.number().int().min(10).default(5_000),
+        /** Largest time limit a request may ask for, ms. */
+        maxTimeoutMs: z.number().int().min(10).default(30_000),
+        /** Most rows one statement may return (400 above). */
+        maxRows: z.number().int().min(1).default(10_000),
+        /** Most statements in one POST /v1/transaction. */
+        maxStatements: z.number().int().min(1).default(100),
+        /** After a failed forward to the primary, writes fail at once (503, retryable) for this long, ms. */
+        unreachableHoldMs: z.number().int().min(0).default(500),
+      })
+      .strict()
+      .prefault({}),
+    /** The other regions' agents (HTTP base URLs, through the inter-region links): write forwarding, global waits. */
+    peers: z.array(z.object({ region: regionName, http: z.string().url() }).strict()).default([]),
+    /** Promotion (docs/promotion.md): the epoch store on the control NATS cluster, the write lease, admin API. */
+    control: z
+      .object({
+        /** URLs of the control NATS cluster's servers (the epoch store). Without them the lease is not checked. */
+        servers: z.array(z.string().min(1)).default([]),
+        /** The epoch store's KV bucket. */
+        bucket: z.string().regex(/^[A-Za-z0-9_-]+$/).default('borealis_epochs'),
+        /** Write lease of a primary: client commits stop this long after the last confirmed renewal. */
+        leaseMs: z.number().int().min(200).max(60_000).default(1_500),
+        /** Lease renewal interval (each renewal reads the epoch store). */
+        renewMs: z.number().int().min(20).max(10_000).default(250),
+      })
+      .strict()
+      .prefault({}),
   })
   .strict();
 

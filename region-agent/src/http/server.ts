@@ -7,6 +7,10 @@ export interface HttpHandlers {
   ready(): boolean;
   metrics(): Promise<string>;
   metricsContentType: string;
+  /** The Data API (region-agent/src/data-api): every path under /v1/, any method. */
+  dataApi?: (req: IncomingMessage, res: ServerResponse, path: string) => Promise<void>;
+  /** Promotion admin API: POST /admin/<op> with a JSON body (docs/promotion.md). */
+  admin?: (path: string, body: unknown) => Promise<{ code: number; body: unknown }>;
 }
 
 /** The agent's HTTP port: /healthz, /readyz, /status (JSON), /metrics (Prometheus). */
@@ -24,6 +28,21 @@ export async function startHttpServer(host: string, port: number, h: HttpHandler
 async function route(req: IncomingMessage, res: ServerResponse, h: HttpHandlers): Promise<void> {
   const path = (req.url ?? '/').split('?')[0];
   try {
+    if (path?.startsWith('/v1/') && h.dataApi) return await h.dataApi(req, res, path);
+    if (path?.startsWith('/admin/') && h.admin) {
+      if (req.method !== 'POST') return send(res, 405, 'text/plain', 'method not allowed\n');
+      const chunks: Buffer[] = [];
+      for await (const chunk of req) chunks.push(chunk as Buffer);
+      const text = Buffer.concat(chunks).toString('utf8');
+      let body: unknown = {};
+      try {
+        body = text ? JSON.parse(text) : {};
+      } catch {
+        return send(res, 400, 'application/json', `${JSON.stringify({ error: 'body is not JSON' })}\n`);
+      }
+      const r = await h.admin(path, body);
+      return send(res, r.code, 'application/json', `${JSON.stringify(r.body)}\n`);
+    }
     if (req.method !== 'GET') return send(res, 405, 'text/plain', 'method not allowed\n');
     switch (path) {
       case '/healthz':

@@ -9,6 +9,18 @@ export interface AgentStatus {
   ready: boolean;
   /** Human-readable reason while not ready, or the last error. */
   message?: string;
+  /** Promotion state (docs/promotion.md). */
+  promotion?: {
+    /** Set once this primary was fenced (its final stream position; finalSeq -1 when it fenced itself). */
+    fenced: { epoch: number; stream: string; finalSeq: number; finalLsn: string } | null;
+    /** A secondary whose apply is held for a promotion decision. */
+    applyHeld: boolean;
+    /** Why this region cannot follow the current epoch without a re-seed. */
+    diverged: string | null;
+    /** ms since the Unix epoch of the read before the last lease renewal (primary with an epoch store). */
+    leaseRenewedAt: number | null;
+    history: { epoch: number; primary: string; at: string; fork?: { epoch: number; seq: number; commitLsn: string; stream: string } }[];
+  };
   capture?: {
     slot: string;
     stream: string;

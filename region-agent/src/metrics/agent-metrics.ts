@@ -35,6 +35,8 @@ export class AgentMetrics {
   ) {
     this.registry.setDefaultLabels({ region });
     collectDefaultMetrics({ register: this.registry });
+    // promtool check metrics rejects prom-client's gauges named *_total (nodejs_active_* carry the same figures).
+    for (const n of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) this.registry.removeSingleMetric(n);
     const registers = [this.registry];
 
     new Gauge({

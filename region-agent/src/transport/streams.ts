@@ -19,10 +19,15 @@ export interface RetentionSettings {
 const nanos = (seconds: number): number => Math.round(seconds * 1e9);
 
 /** Pure: the source stream's configuration, placed in the primary region's cluster. */
-export function sourceStreamConfig(db: string, primaryRegion: string, r: RetentionSettings): Partial<StreamConfig> & { name: string } {
+export function sourceStreamConfig(
+  db: string,
+  primaryRegion: string,
+  r: RetentionSettings,
+  epoch = 1,
+): Partial<StreamConfig> & { name: string } {
   return {
-    name: sourceStreamName(db),
-    subjects: [txSubject(db)],
+    name: sourceStreamName(db, epoch),
+    subjects: [txSubject(db, epoch)],
     storage: StorageType.File,
     retention: RetentionPolicy.Limits,
     discard: DiscardPolicy.Old,
@@ -35,9 +40,14 @@ export function sourceStreamConfig(db: string, primaryRegion: string, r: Retenti
 }
 
 /** Pure: a secondary region's mirror of the source stream, placed in its own cluster. */
-export function mirrorStreamConfig(db: string, region: string, r: RetentionSettings): Partial<StreamConfig> & { name: string } {
+export function mirrorStreamConfig(
+  db: string,
+  region: string,
+  r: RetentionSettings,
+  epoch = 1,
+): Partial<StreamConfig> & { name: string } {
   return {
-    name: mirrorStreamName(db, region),
+    name: mirrorStreamName(db, region, epoch),
     storage: StorageType.File,
     retention: RetentionPolicy.Limits,
     discard: DiscardPolicy.Old,
@@ -45,7 +55,7 @@ export function mirrorStreamConfig(db: string, region: string, r: RetentionSetti
     max_bytes: r.maxBytes,
     num_replicas: 1,
     placement: { cluster: region, tags: [] },
-    mirror: { name: sourceStreamName(db) },
+    mirror: { name: sourceStreamName(db, epoch) },
   };
 }
 

@@ -8,8 +8,32 @@ export class WireFormatError extends Error {
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
+/**
+ * Each transaction's JSON, kept from transactionSize() (capture sizes every transaction before it packs
+ * it) so encodeBody() does not stringify it a second time.
+ */
+const txJson = new WeakMap<Transaction, string>();
+
+function jsonOf(tx: Transaction): string {
+  let s = txJson.get(tx);
+  if (s === undefined) {
+    s = JSON.stringify(tx);
+    txJson.set(tx, s);
+  }
+  return s;
+}
+
+/** UTF-8 JSON of the body: byte for byte JSON.stringify(body), built from each transaction's cached JSON. */
 export function encodeBody(body: MessageBody): Uint8Array {
-  return encoder.encode(JSON.stringify(body));
+  let out = '{';
+  let first = true;
+  for (const [key, value] of Object.entries(body)) {
+    if (value === undefined) continue;
+    const json = key === 'txs' ? `[${(value as Transaction[]).map(jsonOf).join(',')}]` : JSON.stringify(value);
+    out += `${first ? '' : ','}${JSON.stringify(key)}:${json}`;
+    first = false;
+  }
+  return encoder.encode(out + '}');
 }
 
 export function decodeBody(data: Uint8Array): MessageBody {
@@ -34,5 +58,5 @@ export function decodeBody(data: Uint8Array): MessageBody {
 
 /** Approximate encoded size of a transaction, for batching and chunking decisions. */
 export function transactionSize(tx: Transaction): number {
-  return JSON.stringify(tx).length;
+  return jsonOf(tx).length;
 }
