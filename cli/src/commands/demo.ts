@@ -4,6 +4,7 @@ import { StatusSampler, renderStatusTable, renderTable } from '../status/index.j
 import {
   CREATE_DEMO_TABLE,
   DEMO_TABLE,
+  behind,
   runWorkload,
   waitForConvergence,
   type WorkloadStats,
@@ -69,13 +70,14 @@ export async function demo(opts: DemoOptions, io: CommandIO): Promise<void> {
     );
 
     const regions = topo.describe().regions;
+    const tWorkload = Date.now();
     const sampler = new StatusSampler(regions);
     let lastLines = 0;
     let latest: WorkloadStats | undefined;
     const draw = async () => {
       const rows = await sampler.sample();
       const text = [
-        `t+${((Date.now() - t0) / 1000).toFixed(0)}s  ${latest ? workloadLine(latest) : 'workload starting'}`,
+        `t+${((Date.now() - tWorkload) / 1000).toFixed(0)}s  ${latest ? workloadLine(latest) : 'workload starting'}`,
         renderStatusTable(rows),
       ].join('\n');
       if (io.isTTY && lastLines > 0) io.out(`\x1b[${lastLines}A\x1b[J${text}`);
@@ -119,6 +121,8 @@ export async function demo(opts: DemoOptions, io: CommandIO): Promise<void> {
     const result = await waitForConvergence(
       regions.map((r) => ({ name: r.name, url: r.postgres })),
       (opts.convergeTimeout ?? 60) * 1000,
+      (sums, ms) =>
+        io.err(`still waiting after ${(ms / 1000).toFixed(0)} s for ${behind(sums).join(', ')}`),
     );
     io.out(
       renderTable(
@@ -137,7 +141,7 @@ export async function demo(opts: DemoOptions, io: CommandIO): Promise<void> {
       );
     }
     io.out(
-      `converged: ${regions.length} region(s) hold the same ${result.sums[0]!.rows} rows of ${DEMO_TABLE} (checksum ${result.sums[0]!.checksum}), ${(result.tookMs / 1000).toFixed(1)} s after the workload stopped`,
+      `ready in ${readyS.toFixed(1)} s; converged: ${regions.length} region(s) hold the same ${result.sums[0]!.rows} rows of ${DEMO_TABLE} (checksum ${result.sums[0]!.checksum}), ${(result.tookMs / 1000).toFixed(1)} s after the workload stopped`,
     );
   } finally {
     signals.dispose();

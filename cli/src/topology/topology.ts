@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -53,6 +54,8 @@ export type RegionRole = 'primary' | 'secondary';
 /** The document printed by `borealis up --json` and `borealis status --json`. */
 export interface TopologyDescription {
   writer: string;
+  /** Bearer token of every region's Data API (POST <http>/v1/execute; docs/data-api.md). */
+  dataApiToken: string;
   regions: {
     name: string;
     role: RegionRole;
@@ -90,6 +93,10 @@ export class Topology {
   readonly regions: Region[] = [];
   readonly links = new Map<string, Link>();
   readonly gatewayProxies: LinkProxy[] = [];
+  /** Data API link proxies: agent A reaches agent B's HTTP port through proxy A->B (write forwarding). */
+  readonly dataApiProxies: LinkProxy[] = [];
+  /** Bearer token of the Data API, new for every topology. */
+  readonly dataApiToken = randomBytes(24).toString('base64url');
   writer!: TcpEndpoint;
   controlPlane!: ControlPlane;
   supercluster?: Supercluster;
@@ -133,6 +140,7 @@ export class Topology {
       writer: `postgres://${SUPERUSER}@127.0.0.1:${this.writer.port}/${APP_DATABASE}`,
       regions: this.regions.map((r) => ({ name: r.name, role: r.role, ...r.urls })),
       controlPlane: this.controlPlane.url,
+      dataApiToken: this.dataApiToken,
     };
   }
 
@@ -250,7 +258,9 @@ export class Topology {
       ...this.endpoints.map((e) => e.close()),
       ...this.seedProxies.map((p) => p.close()),
       ...this.gatewayProxies.map((p) => p.close()),
+      ...this.dataApiProxies.map((p) => p.close()),
     ]);
+    phase('endpoints and link proxies');
     await all(this.replicas.map((p) => p.stop()));
     await all([...this.postgres.values()].map((p) => p.stop()));
     phase(`${this.postgres.size + this.replicas.length} PostgreSQL instance(s)`);
@@ -260,10 +270,11 @@ export class Topology {
     if (this.controlPlane) await all([this.controlPlane.close()]);
     if (!this.options.keepFiles) {
       try {
-        rmSync(this.dir, { recursive: true, force: true });
+        rmSync(this.dir, { recursive: true, force: true, maxRetries: 3 });
       } catch (err) {
         errors.push(err);
       }
+      phase(`removing ${this.dir}`);
     }
     this.stopped = true;
     this.markStopped();
@@ -435,6 +446,23 @@ export class Topology {
     }
     this.controlPlane = await ControlPlane.start(this);
 
+    // Data API links: each agent reaches every other agent's HTTP port through its own link proxy.
+    const dataApiPeers = new Map<string, { region: string; http: string }[]>();
+    for (const a of names) {
+      const peers: { region: string; http: string }[] = [];
+      for (const b of names) {
+        if (a === b) continue;
+        const proxy = await LinkProxy.start({
+          link: this.link(a, b),
+          target: { host: '127.0.0.1', port: httpPorts.get(b)! },
+          purpose: 'data api',
+        });
+        this.dataApiProxies.push(proxy);
+        peers.push({ region: b, http: `http://127.0.0.1:${proxy.port}` });
+      }
+      dataApiPeers.set(a, peers);
+    }
+
     if (o.agents !== false) {
       const startAgent = async (r: Region) => {
         const config = buildAgentConfig({
@@ -449,6 +477,8 @@ export class Topology {
           pgBinDir: o.pgBinDir ?? defaultPgBinDir(),
           httpPort: r.httpPort,
           extra: o.agentConfig,
+          dataApiToken: this.dataApiToken,
+          peers: dataApiPeers.get(r.name),
         });
         const agent = await spawnAgent({
           config,

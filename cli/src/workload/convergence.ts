@@ -36,12 +36,27 @@ export function converged(sums: RegionChecksum[]): boolean {
 export async function waitForConvergence(
   regions: { name: string; url: string }[],
   timeoutMs: number,
+  onProgress?: (sums: RegionChecksum[], elapsedMs: number) => void,
 ): Promise<{ converged: boolean; sums: RegionChecksum[]; tookMs: number }> {
   const t0 = Date.now();
+  let lastReport = t0;
   for (;;) {
     const sums = await Promise.all(regions.map((r) => tableChecksum(r.name, r.url)));
     if (converged(sums)) return { converged: true, sums, tookMs: Date.now() - t0 };
     if (Date.now() - t0 > timeoutMs) return { converged: false, sums, tookMs: Date.now() - t0 };
+    if (onProgress && Date.now() - lastReport >= 5000) {
+      lastReport = Date.now();
+      onProgress(sums, lastReport - t0);
+    }
     await new Promise((r) => setTimeout(r, 250));
   }
+}
+
+/** Regions whose row count or checksum differs from the first (the primary's), for progress lines (pure). */
+export function behind(sums: RegionChecksum[]): string[] {
+  const first = sums[0];
+  return sums
+    .slice(1)
+    .filter((s) => !first || s.rows !== first.rows || s.checksum !== first.checksum)
+    .map((s) => `${s.region} (${s.rows ?? s.error ?? '?'} rows vs ${first?.rows ?? '?'})`);
 }

@@ -8,6 +8,7 @@ export {
 export {
   tableChecksum,
   converged,
+  behind,
   waitForConvergence,
   type RegionChecksum,
 } from './convergence.js';

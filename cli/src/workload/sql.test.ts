@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { converged } from './convergence.js';
+import { behind, converged } from './convergence.js';
 import { pickOp } from './sql.js';
 
 describe('pickOp', () => {
@@ -22,5 +22,14 @@ describe('converged', () => {
     expect(converged([a, { ...a, region: 'eu-west', rows: 9 }])).toBe(false);
     expect(converged([{ ...a, rows: null, checksum: null }])).toBe(false);
     expect(converged([])).toBe(false);
+  });
+});
+
+describe('behind', () => {
+  it('names the regions that differ from the primary', () => {
+    const p = { region: 'us-east', rows: 10, checksum: 'a' };
+    expect(
+      behind([p, { ...p, region: 'eu-west' }, { region: 'ap-south', rows: 7, checksum: 'b' }]),
+    ).toEqual(['ap-south (7 rows vs 10)']);
   });
 });
