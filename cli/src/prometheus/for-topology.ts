@@ -35,7 +35,7 @@ export async function startTopologyPrometheus(topology: ScrapableTopology, opts:
       evaluationIntervalSeconds: opts.evaluationIntervalSeconds,
       binary: opts.binary,
     });
-    const stop = prom.stop;
+    const stop = () => prom.stop();
     let stopping: Promise<void> | undefined;
     return {
       ...prom,

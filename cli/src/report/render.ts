@@ -88,7 +88,7 @@ export function renderTimeline(input: DrillReportInput): string {
   const binOf = (t: number) => Math.min(bins - 1, Math.max(0, Math.floor(((t - tMin) / (tMax - tMin)) * bins)));
   const ok = new Array<number>(bins).fill(0);
   const failed = new Array<number>(bins).fill(0);
-  const served: Map<string, number>[] = Array.from({ length: bins }, () => new Map());
+  const served: Map<string, number>[] = Array.from({ length: bins }, () => new Map<string, number>());
   for (const w of input.writes) {
     const b = binOf(w.t);
     if (w.ok) {
