@@ -49,3 +49,45 @@ describe('replication 1 primary + 2 secondaries', () => {
     }
   });
 });
+
+describe('bad input', () => {
+  it('a divergent secondary stops and reports it instead of skipping the change', async () => {
+    const victim = r.secondaries[1]!;
+    await sql(r.primary.pg.url, "INSERT INTO items (name, price) VALUES ('doomed', 1)");
+    await r.waitConverged();
+    // Someone deletes the row behind Borealis' back on the secondary.
+    const c = new pg.Client({ connectionString: victim.pg.url, options: '-c default_transaction_read_only=off' });
+    await c.connect();
+    await c.query("DELETE FROM items WHERE name = 'doomed'");
+    await c.end();
+    await sql(r.primary.pg.url, "UPDATE items SET price = 2 WHERE name = 'doomed'");
+    const deadline = Date.now() + 20_000;
+    let st = await r.status(victim.name);
+    while (Date.now() < deadline && st.ready) {
+      await new Promise((res) => setTimeout(res, 100));
+      st = await r.status(victim.name);
+    }
+    expect(st.ready).toBe(false);
+    expect(st.message).toMatch(/expected 1 row\(s\), found 0 — this region has diverged/);
+    const metrics = await fetch(`http://127.0.0.1:${victim.httpPort}/metrics`).then((res) => res.text());
+    expect(metrics).toMatch(/borealis_unsupported_changes_total\{reason="row_not_found",region="ap-south"\} [1-9]/);
+    // The other secondary is unaffected.
+    expect((await r.status(r.secondaries[0]!.name)).ready).toBe(true);
+  });
+
+  it('an agent with bad configuration exits non-zero and names the field', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const { writeFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { AGENT_MAIN } = await import('../support/regions.js');
+    const file = join(r.base, 'bad-agent.json');
+    writeFileSync(file, JSON.stringify({ region: 'Bad Region', role: 'leader', epoch: -1, primaryRegion: 'us-east', database: { url: 'x', name: 'app' }, nats: { servers: [] } }));
+    const run = spawnSync(process.execPath, [AGENT_MAIN, '--config', file], { encoding: 'utf8', timeout: 20_000 });
+    expect(run.status).toBe(2);
+    for (const field of ['region:', 'role:', 'epoch:', 'database.url:', 'nats.servers:']) expect(run.stderr).toContain(field);
+    writeFileSync(file, '{ not json');
+    const broken = spawnSync(process.execPath, [AGENT_MAIN, '--config', file], { encoding: 'utf8', timeout: 20_000 });
+    expect(broken.status).toBe(2);
+    expect(broken.stderr).toMatch(/is not valid JSON/);
+  });
+});
