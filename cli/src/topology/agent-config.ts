@@ -19,6 +19,10 @@ export interface AgentConfigInput {
   pgBinDir?: string;
   httpPort: number;
   logLevel?: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Data API bearer token (the agent serves POST /v1/execute… only with one). */
+  dataApiToken?: string;
+  /** The other regions' agents, as this region reaches them (through its link proxies): write forwarding. */
+  peers?: { region: string; http: string }[];
   /** Extra fields merged at the top level (e.g. heartbeat, apply tuning); must be valid for the agent schema. */
   extra?: Record<string, unknown>;
 }
@@ -63,5 +67,14 @@ export function buildAgentConfig(input: AgentConfigInput): AgentConfigFile {
     seed,
     http: { host: '127.0.0.1', port: input.httpPort },
     log: { level: input.logLevel ?? 'info' },
+    ...(input.dataApiToken
+      ? {
+          dataApi: {
+            ...((input.extra?.dataApi as Record<string, unknown> | undefined) ?? {}),
+            token: input.dataApiToken,
+          },
+        }
+      : {}),
+    ...(input.peers ? { peers: input.peers.map((p) => ({ ...p })) } : {}),
   };
 }

@@ -326,7 +326,8 @@ export class RegionAgent {
    */
   dataApiView(): TopologyView {
     const c = this.config;
-    return { region: c.region, role: c.role, epoch: c.epoch, primaryRegion: c.primaryRegion };
+    // A fenced primary is leaving its term: refuse forwarded writes (503, retryable) until the epoch settles.
+    return { region: c.region, role: c.role, epoch: c.epoch, primaryRegion: c.primaryRegion, promoting: this.fenced !== null };
   }
 
   status(): AgentStatus {
