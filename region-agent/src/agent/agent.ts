@@ -264,6 +264,8 @@ export class RegionAgent {
       switch (path) {
         case '/admin/fence':
           return { code: 200, body: await p.fence(b) };
+        case '/admin/unfence':
+          return { code: 200, body: await p.unfence(b) };
         case '/admin/stop-apply':
           return { code: 200, body: await p.stopApply() };
         case '/admin/resume-apply':

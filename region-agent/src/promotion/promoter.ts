@@ -184,6 +184,25 @@ export class Promoter {
     });
   }
 
+  /** Undoes a fence whose switchover did not happen (the store still names this region primary of its epoch). */
+  unfence(req: { epoch: number }): Promise<{ ok: boolean }> {
+    return this.serial(async () => {
+      const c = this.c;
+      if (!this.host.fenced || c.role !== 'primary' || c.epoch !== req.epoch) return { ok: false };
+      if (this.host.store) {
+        const cur = await this.host.store.read();
+        if (!cur || cur.record.epoch !== c.epoch || cur.record.primary !== c.region) {
+          throw new PromotionError(`the epoch store moved on (epoch ${cur?.record.epoch}); this region stays fenced`);
+        }
+      }
+      await withClient(c.database.url, (db) => db.query(readOnlySql(c.database.name, false)));
+      this.host.fenced = null;
+      await this.host.startRole();
+      this.host.log.warn('unfenced: the switchover did not happen');
+      return { ok: true };
+    });
+  }
+
   /** Stops apply on a secondary and reports its applied position (promotion decides from these). */
   stopApply(): Promise<{ position: ApplyPosition | null; mirror: string; mirrorLastSeq: number | null }> {
     return this.serial(async () => {
@@ -293,15 +312,17 @@ export class Promoter {
     primary: string;
     history: EpochEntry[];
     seedUrl?: string;
+    /** Re-seed even a secondary of the current epoch (it diverged). */
+    force?: boolean;
   }): Promise<{ mode: string; lost: LostTransaction[]; lostUnknown: string | null; ms: number }> {
     return this.serial(async () => {
       const c = this.c;
       const t0 = Date.now();
-      if (req.epoch <= c.epoch && c.role === 'secondary') return { mode: 'none', lost: [], lostUnknown: null, ms: 0 };
+      if (req.epoch <= c.epoch && c.role === 'secondary' && !req.force) return { mode: 'none', lost: [], lostUnknown: null, ms: 0 };
       const oldEpoch = c.epoch;
       const wasPrimary = c.role === 'primary';
       const next = nextEpochAfter(req.history, oldEpoch);
-      if (!next?.fork) throw new PromotionError(`no epoch forked from epoch ${oldEpoch} in the history given`);
+      if (!next?.fork && wasPrimary) throw new PromotionError(`no epoch forked from epoch ${oldEpoch} in the history given`);
       if (req.seedUrl) c.seed.sourceUrl = req.seedUrl;
       await this.host.stopRole();
       await withClient(c.database.url, async (db) => {
@@ -312,9 +333,9 @@ export class Promoter {
       const slot = slotName(c.database.name);
       if (req.mode === 'clean') {
         const f = this.host.fenced;
-        if (!wasPrimary || !f || f.epoch !== oldEpoch || f.finalSeq !== next.fork.seq) {
+        if (!wasPrimary || !f || !next?.fork || f.epoch !== oldEpoch || f.finalSeq !== next.fork.seq) {
           throw new PromotionError(
-            `clean rejoin needs this region fenced at the fork (fenced ${f ? `${f.epoch}/${f.finalSeq}` : 'no'}, fork ${next.fork.epoch}/${next.fork.seq}); use reseed`,
+            `clean rejoin needs this region fenced at the fork (fenced ${f ? `${f.epoch}/${f.finalSeq}` : 'no'}, fork ${next?.fork ? `${next.fork.epoch}/${next.fork.seq}` : 'none'}); use reseed`,
           );
         }
         await withClient(c.database.url, async (db) => {
@@ -335,7 +356,7 @@ export class Promoter {
       let lostUnknown: string | null = null;
       if (wasPrimary) {
         try {
-          lost = await this.readLost(sourceStreamName(c.database.name, oldEpoch), next.fork.seq);
+          lost = await this.readLost(sourceStreamName(c.database.name, oldEpoch), next!.fork!.seq);
         } catch (err) {
           lostUnknown = `could not read ${sourceStreamName(c.database.name, oldEpoch)}: ${(err as Error).message}`;
         }
