@@ -95,7 +95,11 @@ install_kubernetes() {
   [ "$nstaging" -ge 30 ] || die "expected ~31 staging replaces for k8s.io/kubernetes, got $nstaging (see $dir/go.mod)"
   local major=${ver%%.*} rest=${ver#*.}
   local minor=${rest%%.*}
-  local date; date=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+  # buildDate = the release's time in the module proxy, so rebuilds are byte-identical and
+  # images built from these binaries are not rebuilt for nothing.
+  local date
+  date=$(sed -n 's/.*"Time":"\([^"]*\)".*/\1/p' "${gomod%.mod}.info")
+  [ -n "$date" ] || date=$(date -u +%Y-%m-%dT%H:%M:%SZ)
   for p in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
     ldflags+=" -X $p.gitVersion=$KUBERNETES_VERSION -X $p.gitMajor=$major -X $p.gitMinor=$minor"
     ldflags+=" -X $p.gitTreeState=archive -X $p.buildDate=$date"
