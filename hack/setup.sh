@@ -1,16 +1,24 @@
 #!/usr/bin/env bash
 # Installs what the demo and the tests need on a fresh machine; idempotent and quiet when done.
-#   - Debian packages: PostgreSQL 15 (server, client, pgbench)
+#   hack/setup.sh [demo|test]   (default: demo)
+#   - Debian packages: PostgreSQL 15 (server, client, pgbench); for tests also prometheus
+#     (promtool) and chromium (drill report screenshot)
 #   - npm dependencies (npm ci) when node_modules is missing or stale
-#   - pinned tools built from Go modules into the tool cache (hack/tools.sh)
+#   - pinned tools built from Go modules into the tool cache (hack/tools.sh): nats-server; for
+#     tests also kube-apiserver/etcd/kubectl (operator tests), helm (chart tests), k6 (load smoke)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
+profile=${1:-demo}
+case "$profile" in demo | test) ;; *) echo "usage: hack/setup.sh [demo|test]" >&2; exit 2 ;; esac
 cd "$root"
 log() { printf '[setup] %s\n' "$*" >&2; }
 
 apt_needed=()
 [ -x /usr/lib/postgresql/15/bin/postgres ] || apt_needed+=(postgresql-15 postgresql-client-15 postgresql-contrib)
-command -v promtool >/dev/null || apt_needed+=(prometheus)
+if [ "$profile" = test ]; then
+  command -v promtool >/dev/null || apt_needed+=(prometheus)
+  command -v chromium >/dev/null || apt_needed+=(chromium)
+fi
 if [ ${#apt_needed[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     log "missing Debian packages: ${apt_needed[*]} — run: sudo apt-get install ${apt_needed[*]}"
@@ -30,4 +38,8 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   npm ci --no-audit --no-fund --loglevel=error
 fi
 
-bash hack/tools.sh install nats-server
+if [ "$profile" = test ]; then
+  bash hack/tools.sh install nats-server kube-apiserver etcd helm k6
+else
+  bash hack/tools.sh install nats-server
+fi
