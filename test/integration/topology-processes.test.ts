@@ -6,6 +6,7 @@ import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { connect } from '@nats-io/transport-node';
 import {
+  createPostgresTemplate,
   startPostgres,
   startReplica,
   startSupercluster,
@@ -90,6 +91,33 @@ describe('startPostgres / startReplica', () => {
       await w.end();
       await r.end();
     }
+  });
+
+  it('an instance copied from a template (one initdb per topology) has role borealis and database app', async () => {
+    const template = await createPostgresTemplate({ dir: join(base, 'template') });
+    const copy = await startPostgres({
+      dir: join(base, 'copy'),
+      name: 'pg-copy',
+      template,
+      settings: { fsync: 'off' },
+    });
+    started.push(copy);
+    const rows = await (async () => {
+      const c = new pg.Client({ connectionString: copy.url });
+      await c.connect();
+      try {
+        return (
+          await c.query<{ u: string; d: string; port: number }>(
+            'SELECT current_user AS u, current_database() AS d, inet_server_port() AS port',
+          )
+        ).rows;
+      } finally {
+        await c.end();
+      }
+    })();
+    expect(rows[0]).toEqual({ u: 'borealis', d: 'app', port: copy.port });
+    await copy.stop();
+    expect(alive(copy.pid)).toBe(false);
   });
 
   it('stop() ends the postmaster', async () => {

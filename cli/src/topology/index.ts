@@ -5,6 +5,7 @@ export * from './postgres-config.js';
 export {
   startPostgres,
   startReplica,
+  createPostgresTemplate,
   defaultPgBinDir,
   type StartPostgresOptions,
   type StartReplicaOptions,

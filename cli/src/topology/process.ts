@@ -226,19 +226,26 @@ export async function waitUntil(
 export function runCommand(
   command: string,
   args: string[],
-  opts: { runAs?: RunAs; env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {},
+  opts: {
+    runAs?: RunAs;
+    env?: NodeJS.ProcessEnv;
+    cwd?: string;
+    timeoutMs?: number;
+    input?: string;
+  } = {},
 ): Promise<{ stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const spawnOptions: SpawnOptions = {
       cwd: opts.cwd,
       env: opts.env ?? process.env,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     };
     if (opts.runAs) {
       spawnOptions.uid = opts.runAs.uid;
       spawnOptions.gid = opts.runAs.gid;
     }
     const child = spawn(command, args, spawnOptions);
+    if (opts.input !== undefined) child.stdin?.end(opts.input);
     let stdout = '';
     let stderr = '';
     child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));

@@ -16,7 +16,13 @@ import {
   type Supercluster,
 } from './nats.js';
 import { allocatePort } from './ports.js';
-import { defaultPgBinDir, startPostgres, startReplica, type PostgresInstance } from './postgres.js';
+import {
+  createPostgresTemplate,
+  defaultPgBinDir,
+  startPostgres,
+  startReplica,
+  type PostgresInstance,
+} from './postgres.js';
 import { APP_DATABASE, SUPERUSER } from './postgres-config.js';
 import type { ManagedProcess } from './process.js';
 import { checkReaders, regionNames } from './regions.js';
@@ -343,12 +349,19 @@ export class Topology {
     log(
       `starting ${names.length} region(s): ${names.join(', ')} (PostgreSQL 15 + nats-server each${o.agents === false ? '' : ' + region agent'})`,
     );
+    // One initdb for the whole topology; each region copies it (initdb is most of a start's CPU).
+    const templateDir = join(this.dir, '.postgres-template');
+    const template = createPostgresTemplate({
+      dir: templateDir,
+      pgBinDir: o.pgBinDir,
+    });
     const pgStarts = names.map(async (n) => {
       const inst = await startPostgres({
         dir: join(this.dir, n, 'postgres'),
         name: `postgres ${n}`,
         settings: o.postgresSettings,
         pgBinDir: o.pgBinDir,
+        template: await template,
       });
       this.postgres.set(n, inst);
       log(`[${since()}] postgres ${n} ready on 127.0.0.1:${inst.port} (pid ${inst.pid})`);
@@ -369,6 +382,7 @@ export class Topology {
       return sc;
     });
     const results = await Promise.allSettled([...pgStarts, natsStart]);
+    rmSync(templateDir, { recursive: true, force: true });
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
     const sc = this.supercluster!;
