@@ -350,3 +350,5 @@ for image in "$@"; do
   "build_$image"
   printf '%s\t%s\t%s s\n' "$(date -u +%FT%TZ)" "image $image" $((SECONDS - t0)) >>"$CACHE/build-times.tsv"
 done
+# Earlier builds of these tags are now dangling: remove them (only images this script made).
+"$DOCKER" image prune -f --filter label=dev.borealis.inputs >/dev/null
