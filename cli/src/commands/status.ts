@@ -39,6 +39,10 @@ export async function status(opts: { json?: boolean }, io: CommandIO): Promise<v
     io.out('\n(started without region agents)');
     return;
   }
+  // Two samples one second apart, so the table can show transactions per second.
+  const sampler = new StatusSampler(d.regions);
+  await sampler.sample();
+  await new Promise((r) => setTimeout(r, 1000));
   io.out('');
-  io.out(renderStatusTable(await new StatusSampler(d.regions).sample()));
+  io.out(renderStatusTable(await sampler.sample()));
 }
