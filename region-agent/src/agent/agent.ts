@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { Apply } from '../apply/index.js';
+import { Apply, RetentionGapError } from '../apply/index.js';
 import { Capture } from '../capture/index.js';
 import type { AgentConfig } from '../config/index.js';
 import { DataApi, type TopologyView } from '../data-api/index.js';
@@ -9,7 +9,7 @@ import { Heartbeat } from '../heartbeat/index.js';
 import { startHttpServer, type AgentStatus } from '../http/index.js';
 import { createLogger, type Logger } from '../log/index.js';
 import { AgentMetrics } from '../metrics/index.js';
-import { seedFromPrimary } from '../seed/index.js';
+import { recreateDatabase, seedFromPrimary } from '../seed/index.js';
 import { connectNats } from '../transport/index.js';
 import pg from 'pg';
 import { SESSION_OPTIONS } from '../db/index.js';
@@ -236,7 +236,17 @@ export class RegionAgent {
         'apply',
         () => {
           this.setReady(true, 'applying');
-          return apply.run();
+          return apply.run().catch(async (err: unknown) => {
+            if (err instanceof RetentionGapError) {
+              // The stream lost what this region needs next: start over from a fresh snapshot.
+              this.log.warn({ err: err.message }, 'fell behind the stream retention; re-seeding this region');
+              this.metrics.unsupportedChanges.inc({ reason: 'retention_gap' });
+              await apply.stop();
+              await recreateDatabase(c.database.url, c.database.name);
+              await bootstrapDatabase(c.database.url, c.database.name, 'secondary');
+            }
+            throw err;
+          });
         },
         token,
       );

@@ -43,6 +43,11 @@ export function nextPosition(pos: ApplyPosition, last: Item): ApplyPosition {
   return { epoch: last.epoch, streamSeq: last.seq, commitLsn: last.tx.commitLsn, commitTs: last.tx.commitTs };
 }
 
+/** Thrown when the stream no longer holds the transactions this region needs next: re-seed it. */
+export class RetentionGapError extends Error {
+  override name = 'RetentionGapError';
+}
+
 /** Thrown when a stream message cannot be applied; apply stops and retries, never skips it. */
 export class ApplyError extends Error {
   override name = 'ApplyError';
@@ -136,8 +141,8 @@ export class Apply {
     const startSeq = this.position.streamSeq + 1;
     const first = (await jsm.streams.info(this.mirror)).state.first_seq;
     if (first > startSeq && (await jsm.streams.info(this.mirror)).state.messages > 0) {
-      throw new ApplyError(
-        `region ${this.opts.region} fell behind retention: it needs stream sequence ${startSeq} but the mirror starts at ${first}; re-seed it`,
+      throw new RetentionGapError(
+        `region ${this.opts.region} fell behind retention: it needs stream sequence ${startSeq} but the mirror starts at ${first}; it is re-seeded from the primary`,
       );
     }
     this.log.info({ stream: this.mirror, startSeq, position: this.position }, 'apply starting');

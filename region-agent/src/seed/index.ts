@@ -1,1 +1,2 @@
 export { restoreList, seedFromPrimary, SeedError, type SeedOptions } from './seed.js';
+export { recreateDatabase } from './reset.js';
