@@ -113,7 +113,7 @@ describe.skipIf(!kubeApiServerToolsBuilt())('operator status from real region ag
     expect(g.status!.lastFailover).toMatchObject({ type: 'failover', from: 'us-east', to: 'eu-west', result: 'Failed' });
     expect(g.status!.lastFailover!.message).toContain('promotion step "waitForCatchUp" is not available');
     expect(g.status).toMatchObject({ primaryRegion: 'us-east', epoch: 1 });
-    const events = JSON.parse(await api!.kubectl(['get', 'events', '-n', ns, '--field-selector', 'reason=FailoverStarted', '-o', 'json'])).items;
-    expect(events[0].message).toMatch(/primary us-east unhealthy for \d+\.\ds: .*; promoting eu-west \(estimated RPO [\d.]+s\)/);
+    const events = (JSON.parse(await api!.kubectl(['get', 'events', '-n', ns, '--field-selector', 'reason=FailoverStarted', '-o', 'json'])) as { items: { message: string }[] }).items;
+    expect(events[0]!.message).toMatch(/primary us-east unhealthy for \d+\.\ds: .*; promoting eu-west \(estimated RPO [\d.]+s\)/);
   });
 });

@@ -2,12 +2,12 @@
 // and a real `helm install` into a real kube-apiserver whose RBAC is enough for the operator to work
 // (the operator runs in-process with the chart's ServiceAccount token) and no more.
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseAllDocuments } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
 import { HttpAgentStatusSource } from '../../operator/src/controllers/global-database/index.js';
 import { Operator } from '../../operator/src/manager/index.js';
 import { KubeClient } from '../../operator/src/runtime/index.js';
@@ -64,9 +64,10 @@ describe.skipIf(!kubeApiServerToolsBuilt() || !existsSync(helmBin))('Helm chart 
 
   it('renders a PrometheusRule carrying every rule group of dashboards/rules plus the thresholds from values', async () => {
     const out = await helm(['template', 't', chart, '--set', 'metrics.prometheusRule.enabled=true', '--set', 'metrics.prometheusRule.thresholds.rpoGuardSeconds=7']);
-    const rule = parseAllDocuments(out).map((d) => d.toJS()).find((d) => d?.kind === 'PrometheusRule');
-    const groups = rule.spec.groups as { name: string; rules: { record?: string; expr: string }[] }[];
-    const source = parseAllDocuments(await run('cat', [join(root, 'charts', 'borealis', 'files', 'rules', 'borealis-rules.yaml')]).then((r) => r.stdout))[0]!.toJS().groups as { name: string }[];
+    type Groups = { name: string; rules: { record?: string; expr: string }[] }[];
+    const docs = parseAllDocuments(out).map((d) => d.toJS() as { kind?: string; spec?: { groups: Groups } } | null);
+    const groups = docs.find((d) => d?.kind === 'PrometheusRule')!.spec!.groups;
+    const source = (parse(readFileSync(join(root, 'charts', 'borealis', 'files', 'rules', 'borealis-rules.yaml'), 'utf8')) as { groups: Groups }).groups;
     expect(groups.map((g) => g.name)).toEqual(['borealis-thresholds', ...source.map((g) => g.name)]);
     expect(groups[0]!.rules).toContainEqual({ record: 'borealis:rpo_guard_seconds', expr: 'vector(7)' });
   });
@@ -85,9 +86,11 @@ describe.skipIf(!kubeApiServerToolsBuilt() || !existsSync(helmBin))('Helm chart 
     const out = await helm(['install', 'borealis', chart, '--namespace', 'borealis-system', '--create-namespace'], api.kubeconfigPath);
     expect(out).toContain('STATUS: deployed');
     await api.kubectl(['wait', '--for=condition=Established', '--timeout=60s', 'crd/globaldatabases.borealis.dev', 'crd/failoverdrills.borealis.dev']);
-    const deploy = JSON.parse(await api.kubectl(['get', 'deployment', '-n', 'borealis-system', 'borealis', '-o', 'json']));
+    const deploy = JSON.parse(await api.kubectl(['get', 'deployment', '-n', 'borealis-system', 'borealis', '-o', 'json'])) as {
+      spec: { template: { spec: { serviceAccountName: string; containers: { args: string[] }[] } } };
+    };
     expect(deploy.spec.template.spec.serviceAccountName).toBe('borealis');
-    expect(deploy.spec.template.spec.containers[0].args).toContain('--leader-elect');
+    expect(deploy.spec.template.spec.containers[0]!.args).toContain('--leader-elect');
     const sa = 'system:serviceaccount:borealis-system:borealis';
     // kubectl auth can-i prints yes/no and exits 1 on "no": read stdout whatever the exit code.
     const can = (...args: string[]): Promise<string> =>

@@ -4,10 +4,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
+import type { FailoverDrill, FailoverMode, GlobalDatabase } from '../../operator/src/api/index.js';
 import { kubeApiServerToolsBuilt, startKubeApiServer, type KubeApiServer } from '../support/kube-apiserver.js';
 
 const root = join(import.meta.dirname, '..', '..');
-const example = (f: string): Record<string, any> => parse(readFileSync(join(root, 'examples', f), 'utf8'));
+const example = <T>(f: string): T => parse(readFileSync(join(root, 'examples', f), 'utf8')) as T;
+const gdbExample = (): GlobalDatabase => example<GlobalDatabase>('global-database.yaml');
 
 describe.skipIf(!kubeApiServerToolsBuilt())('operator CRDs on a real kube-apiserver', () => {
   let api: KubeApiServer;
@@ -32,21 +34,21 @@ describe.skipIf(!kubeApiServerToolsBuilt())('operator CRDs on a real kube-apiser
     }
     throw new Error('the apiserver accepted an invalid object');
   };
-  const gdb = (patch: (g: Record<string, any>) => void, name = 'bad'): Record<string, any> => {
-    const g = example('global-database.yaml');
+  const gdb = (patch: (g: GlobalDatabase) => void, name = 'bad'): GlobalDatabase => {
+    const g = gdbExample();
     g.metadata.name = name;
     patch(g);
     return g;
   };
 
   it('accepts the example GlobalDatabase and fills the schema defaults', async () => {
-    const g = example('global-database.yaml');
+    const g = gdbExample();
     delete g.spec.replication;
     delete g.spec.failover;
     delete g.spec.nats;
-    delete g.spec.regions[1].readers;
+    delete g.spec.regions[1]!.readers;
     await apply(g);
-    const got = JSON.parse(await api.kubectl(['get', '-n', ns, 'globaldatabase', 'orders', '-o', 'json']));
+    const got = JSON.parse(await api.kubectl(['get', '-n', ns, 'globaldatabase', 'orders', '-o', 'json'])) as GlobalDatabase;
     expect(got.spec.failover).toEqual({ mode: 'manual', detectionSeconds: 10, rpoGuardSeconds: 5 });
     expect(got.spec.replication).toEqual({ maxLagSeconds: 1, retention: { maxAgeSeconds: 86400, maxBytes: 1073741824 } });
     expect(got.spec.nats).toEqual({ clusterSize: 1 });
@@ -54,8 +56,8 @@ describe.skipIf(!kubeApiServerToolsBuilt())('operator CRDs on a real kube-apiser
   });
 
   it('accepts both example FailoverDrills', async () => {
-    await apply(example('failover-drill-switchover.yaml'));
-    await apply(example('failover-drill-failover.yaml'));
+    await apply(example<FailoverDrill>('failover-drill-switchover.yaml'));
+    await apply(example<FailoverDrill>('failover-drill-failover.yaml'));
     const out = await api.kubectl(['get', '-n', ns, 'failoverdrills', '-o', 'name']);
     expect(out.trim().split('\n').sort()).toEqual(['failoverdrill.borealis.dev/orders-failover-1', 'failoverdrill.borealis.dev/orders-switchover-1']);
   });
@@ -77,30 +79,30 @@ describe.skipIf(!kubeApiServerToolsBuilt())('operator CRDs on a real kube-apiser
   });
 
   it('rejects readers outside 0-15', async () => {
-    expect(await rejected(gdb((g) => (g.spec.regions[0].readers = 16)))).toContain('spec.regions[0].readers: Invalid value: 16: spec.regions[0].readers in body should be less than or equal to 15');
-    expect(await rejected(gdb((g) => (g.spec.regions[2].readers = -1)))).toContain('spec.regions[2].readers in body should be greater than or equal to 0');
+    expect(await rejected(gdb((g) => (g.spec.regions[0]!.readers = 16)))).toContain('spec.regions[0].readers: Invalid value: 16: spec.regions[0].readers in body should be less than or equal to 15');
+    expect(await rejected(gdb((g) => (g.spec.regions[2]!.readers = -1)))).toContain('spec.regions[2].readers in body should be greater than or equal to 0');
   });
 
   it('rejects an unknown failover mode', async () => {
-    const msg = await rejected(gdb((g) => (g.spec.failover.mode = 'semi-automatic')));
+    const msg = await rejected(gdb((g) => (g.spec.failover!.mode = 'semi-automatic' as FailoverMode)));
     expect(msg).toContain('spec.failover.mode: Unsupported value: "semi-automatic": supported values: "manual", "automatic"');
   });
 
   it('rejects a bad region name and a too long resource name', async () => {
-    expect(await rejected(gdb((g) => (g.spec.regions[1].name = 'EU_West')))).toContain('spec.regions[1].name');
+    expect(await rejected(gdb((g) => (g.spec.regions[1]!.name = 'EU_West')))).toContain('spec.regions[1].name');
     expect(await rejected(gdb(() => undefined, 'a-name-that-is-far-too-long-for-us'))).toContain('metadata.name must be at most 24 characters');
   });
 
   it('rejects a fault on a switchover drill, a failover drill without fault, and a changed drill spec', async () => {
-    const sw = example('failover-drill-switchover.yaml');
+    const sw = example<FailoverDrill>('failover-drill-switchover.yaml');
     sw.metadata.name = 'bad-drill';
     sw.spec.fault = 'kill';
     expect(await rejected(sw)).toContain('spec.fault is only allowed when spec.type is failover');
-    const fo = example('failover-drill-failover.yaml');
+    const fo = example<FailoverDrill>('failover-drill-failover.yaml');
     fo.metadata.name = 'bad-drill';
     delete fo.spec.fault;
     expect(await rejected(fo)).toContain('spec.fault is required when spec.type is failover');
-    const changed = example('failover-drill-switchover.yaml');
+    const changed = example<FailoverDrill>('failover-drill-switchover.yaml');
     changed.spec.targetRegion = 'ap-south';
     expect(await rejected(changed)).toContain('spec is immutable');
   });

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { resolveSpec, type GlobalDatabase } from '../../operator/src/api/index.js';
+import { resolveSpec, type FailoverDrill, type GlobalDatabase } from '../../operator/src/api/index.js';
 import { HttpAgentStatusSource } from '../../operator/src/controllers/global-database/index.js';
 import { Operator } from '../../operator/src/manager/index.js';
 import { KubeClient } from '../../operator/src/runtime/index.js';
@@ -91,9 +91,9 @@ describe.skipIf(!kubeApiServerToolsBuilt())('operator reconcile on a real kube-a
     return out;
   };
   const getGdb = (): Promise<GlobalDatabase> => client.get<GlobalDatabase>('borealis.dev/v1alpha1', 'GlobalDatabase', ns, 'orders');
-  const example = (): GlobalDatabase => parse(readFileSync(join(root, 'examples', 'global-database.yaml'), 'utf8'));
+  const example = (): GlobalDatabase => parse(readFileSync(join(root, 'examples', 'global-database.yaml'), 'utf8')) as GlobalDatabase;
   const events = async (): Promise<{ reason: string; message: string }[]> =>
-    JSON.parse(await api.kubectl(['get', 'events', '-n', ns, '--field-selector', 'involvedObject.kind=GlobalDatabase', '-o', 'json'])).items;
+    (JSON.parse(await api.kubectl(['get', 'events', '-n', ns, '--field-selector', 'involvedObject.kind=GlobalDatabase', '-o', 'json'])) as { items: { reason: string; message: string }[] }).items;
 
   beforeAll(async () => {
     api = await startKubeApiServer();
@@ -141,7 +141,7 @@ describe.skipIf(!kubeApiServerToolsBuilt())('operator reconcile on a real kube-a
     const objs = groups.flatMap((g) => g.objects).map((o) => ({ ...o, metadata: { ...o.metadata, ownerReferences: undefined } }));
     expect(objs).toHaveLength(35);
     for (const o of objs) {
-      const created = await client.create(o as KubeObject, { dryRun: true });
+      const created = await client.create(o, { dryRun: true });
       expect(created.metadata.name).toBe(o.metadata.name);
     }
     expect((await client.list('v1', 'Service', 'dry')).items).toHaveLength(0);
@@ -204,7 +204,7 @@ describe.skipIf(!kubeApiServerToolsBuilt())('operator reconcile on a real kube-a
     expect(after).toEqual(rvs);
     expect((await getGdb()).metadata.resourceVersion).toBe(gdbRv);
     expect((await events()).slice(eventCount)).toEqual([]);
-    const metrics = await fetch(`http://127.0.0.1:${operator!.httpAddress()!.port}/metrics`).then((r) => r.text());
+    const metrics = await fetch(`http://127.0.0.1:${operator?.httpAddress()?.port ?? 0}/metrics`).then((r) => r.text());
     expect(metrics).toMatch(/borealis_operator_reconcile_duration_seconds_count\{controller="globaldatabase"\} \d+/);
   });
 
@@ -263,25 +263,25 @@ describe.skipIf(!kubeApiServerToolsBuilt())('operator reconcile on a real kube-a
   it('runs a FailoverDrill and writes its phases and result (fails honestly: no prober wired)', async () => {
     await api.kubectl(['apply', '-n', ns, '-f', join(root, 'examples', 'failover-drill-switchover.yaml')]);
     const d = await eventually('drill result', async () => {
-      const x = await client.get<{ apiVersion: string; kind: string; metadata: { name: string }; status?: Record<string, any> }>('borealis.dev/v1alpha1', 'FailoverDrill', ns, 'orders-switchover-1');
-      return x.status?.['result'] ? x : undefined;
+      const x = await client.get<FailoverDrill>('borealis.dev/v1alpha1', 'FailoverDrill', ns, 'orders-switchover-1');
+      return x.status?.result ? x : undefined;
     });
     expect(d.status).toMatchObject({ result: 'Failed', phase: 'Completed', from: 'us-east', to: 'eu-west' });
-    expect(d.status!['message']).toContain('phase Preparing: no workload prober is wired');
-    expect(d.status!['phases'].map((p: { name: string }) => p.name)).toEqual(['Preparing', 'Completed']);
-    expect(d.status!['conditions']).toEqual([expect.objectContaining({ type: 'Completed', status: 'True', reason: 'Failed' })]);
+    expect(d.status!.message).toContain('phase Preparing: no workload prober is wired');
+    expect(d.status!.phases!.map((p) => p.name)).toEqual(['Preparing', 'Completed']);
+    expect(d.status!.conditions).toEqual([expect.objectContaining({ type: 'Completed', status: 'True', reason: 'Failed' })]);
     const [row] = table(await api.kubectl(['get', 'failoverdrills', '-n', ns]));
     expect(row).toMatchObject({ NAME: 'orders-switchover-1', DATABASE: 'orders', TYPE: 'switchover', FROM: 'us-east', TO: 'eu-west', PHASE: 'Completed', RTO: '', RPO: '', RESULT: 'Failed' });
     // A drill naming a missing database fails with a message naming the field.
-    const bad = parse(readFileSync(join(root, 'examples', 'failover-drill-failover.yaml'), 'utf8'));
+    const bad = parse(readFileSync(join(root, 'examples', 'failover-drill-failover.yaml'), 'utf8')) as FailoverDrill;
     bad.metadata.name = 'no-such-db';
     bad.spec.globalDatabase = 'nope';
     await api.kubectl(['apply', '-n', ns, '-f', '-'], stringify(bad));
     const b = await eventually('drill result', async () => {
-      const x = await client.get<{ apiVersion: string; kind: string; metadata: { name: string }; status?: Record<string, any> }>('borealis.dev/v1alpha1', 'FailoverDrill', ns, 'no-such-db');
-      return x.status?.['result'] ? x : undefined;
+      const x = await client.get<FailoverDrill>('borealis.dev/v1alpha1', 'FailoverDrill', ns, 'no-such-db');
+      return x.status?.result ? x : undefined;
     });
-    expect(b.status!['message']).toBe(`phase Preparing: GlobalDatabase "nope" not found in namespace ${ns} (spec.globalDatabase)`);
+    expect(b.status!.message).toBe(`phase Preparing: GlobalDatabase "nope" not found in namespace ${ns} (spec.globalDatabase)`);
   });
 
   it('cleans up every managed object when the GlobalDatabase is deleted', async () => {

@@ -109,7 +109,7 @@ export class Operator {
       { onAdd: (d) => this.drillQueue.add(keyOf(d)), onUpdate: (d) => this.drillQueue.add(keyOf(d)) },
       log.child({ informer: 'FailoverDrill' }),
     );
-    this.informers.push(gdbInformer as unknown as Informer<KubeObjectLike>, drillInformer as unknown as Informer<KubeObjectLike>);
+    this.informers.push(gdbInformer, drillInformer);
     // Managed objects: a deleted or changed object re-queues its GlobalDatabase (drift is corrected at once).
     for (const k of MANAGED_KINDS) {
       const enqueue = (o: KubeObject): void => {
@@ -122,7 +122,7 @@ export class Operator {
           { ...this.scope(k.apiVersion, k.kind), labelSelector: `${LABELS.managedBy}=${MANAGED_BY}` },
           { onUpdate: enqueue, onDelete: enqueue },
           log.child({ informer: k.kind }),
-        ) as unknown as Informer<KubeObjectLike>,
+        ),
       );
     }
     for (const i of this.informers) i.start();
