@@ -35,7 +35,13 @@ fi
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   log "installing npm dependencies (npm ci)"
-  npm ci --no-audit --no-fund --loglevel=error
+  # The npm registry reachable here lacks the other platforms' optional packages (e.g. rollup's
+  # android/darwin builds, 404), which package-lock.json names; npm ci then refuses the lock as
+  # "out of sync". npm install still installs exactly the locked versions for this platform.
+  if ! npm ci --no-audit --no-fund --loglevel=error 2>/dev/null; then
+    log "npm ci refused the lock file (registry lacks other platforms' optional packages); npm install from the lock instead"
+    npm install --no-audit --no-fund --loglevel=error
+  fi
 fi
 
 if [ "$profile" = test ]; then
