@@ -175,6 +175,15 @@ describe('selectorsIn', () => {
     ]);
   });
 
+  it('skips offsets and numbers with exponents', () => {
+    expect(selectorsIn('(x > 0) unless x offset 15m or y * 1e3 + z offset 1h30m')).toEqual([
+      { name: 'x', selector: 'x' },
+      { name: 'x', selector: 'x' },
+      { name: 'y', selector: 'y' },
+      { name: 'z', selector: 'z' },
+    ]);
+  });
+
   it('refuses an unknown function rather than mistaking it for a metric', () => {
     expect(() => selectorsIn('mystery(borealis_epoch)')).toThrow(/unknown PromQL function "mystery"/);
   });

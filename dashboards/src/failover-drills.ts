@@ -15,7 +15,8 @@ export function failoverDrills(): Dashboard {
     decimals: 0,
     w: 4,
     h: 4,
-    targets: [target(`sum(increase(borealis_failovers_total{${G}}[$__range]))`, 'failovers')],
+    // The {kind,result} series start with the first promotion: 0 until then, not "no data".
+    targets: [target(`sum(increase(borealis_failovers_total{${G}}[$__range])) or vector(0)`, 'failovers')],
   });
   l.add({
     type: 'stat',

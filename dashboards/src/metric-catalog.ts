@@ -52,11 +52,12 @@ export const METRICS: Readonly<Record<string, MetricInfo>> = {
   process_resident_memory_bytes: agent('gauge'),
   nodejs_eventloop_lag_p99_seconds: agent('gauge'),
   borealis_endpoint_connections: { component: 'control-plane', type: 'gauge', seriesBeforeFirstEvent: true },
+  // cli/src/promotion/metrics.ts: labelled series ({phase,kind}, {kind,result}) start with the first promotion.
   borealis_promotion_phase_seconds: { component: 'promotion', type: 'histogram', seriesBeforeFirstEvent: false },
-  borealis_failover_rto_seconds: { component: 'promotion', type: 'gauge', seriesBeforeFirstEvent: false },
-  borealis_failover_rpo_transactions: { component: 'promotion', type: 'gauge', seriesBeforeFirstEvent: false },
+  borealis_failover_rto_seconds: { component: 'promotion', type: 'gauge', seriesBeforeFirstEvent: true },
+  borealis_failover_rpo_transactions: { component: 'promotion', type: 'gauge', seriesBeforeFirstEvent: true },
   borealis_fenced_writes_total: { component: 'promotion', type: 'counter', seriesBeforeFirstEvent: true },
-  borealis_failovers_total: { component: 'promotion', type: 'counter', seriesBeforeFirstEvent: true },
+  borealis_failovers_total: { component: 'promotion', type: 'counter', seriesBeforeFirstEvent: false },
   borealis_operator_reconcile_total: { component: 'operator', type: 'counter', seriesBeforeFirstEvent: false },
   borealis_operator_reconcile_duration_seconds: { component: 'operator', type: 'histogram', seriesBeforeFirstEvent: false },
   up: { component: 'prometheus', type: 'gauge', seriesBeforeFirstEvent: true },
@@ -119,7 +120,8 @@ export function selectorsIn(expr: string): SelectorRef[] {
       continue;
     }
     if (/[0-9.]/.test(c)) {
-      while (i < expr.length && /[0-9.eE]/.test(expr.charAt(i))) i++;
+      // A number, or a duration (`offset 15m`, `1h30m`): digits with unit letters.
+      while (i < expr.length && /[0-9.eEsmhdwy]/.test(expr.charAt(i))) i++;
       continue;
     }
     if (!isStart(c)) {

@@ -21,7 +21,8 @@ export function operator(): Dashboard {
     unit: 'percentunit',
     w: 8,
     h: 4,
-    targets: [target(`sum(rate(borealis_operator_reconcile_total{${C}, result="error"}[$__rate_interval])) / sum(rate(borealis_operator_reconcile_total{${C}}[$__rate_interval]))`, 'errors')],
+    // `or vector(0)`: the error series of a controller starts with its first error; until then the ratio is 0, not "no data".
+    targets: [target(`(sum(rate(borealis_operator_reconcile_total{${C}, result="error"}[$__rate_interval])) or vector(0)) / sum(rate(borealis_operator_reconcile_total{${C}}[$__rate_interval]))`, 'errors')],
     thresholds: [{ color: 'green', value: null }, { color: 'orange', value: 0.01 }, { color: 'red', value: 0.1 }],
   });
   l.add({
@@ -49,7 +50,8 @@ export function operator(): Dashboard {
     unit: 'ops',
     w: 12,
     h: 8,
-    targets: [target(`sum by (controller) (rate(borealis_operator_reconcile_total{${C}, result="error"}[$__rate_interval]))`, '{{controller}}')],
+    // Controllers without an error yet show 0 (their error series does not exist before the first error).
+    targets: [target(`sum by (controller) (rate(borealis_operator_reconcile_total{${C}, result="error"}[$__rate_interval])) or (0 * sum by (controller) (rate(borealis_operator_reconcile_total{${C}}[$__rate_interval])))`, '{{controller}}')],
   });
   l.row('Durations');
   l.add({

@@ -2,7 +2,15 @@ import { attrs, esc, linear, num, ticks } from './svg.js';
 import type { DrillReportInput } from './types.js';
 
 export const REGION_COLORS = ['#1f77b4', '#9467bd', '#ff7f0e', '#17becf', '#8c564b', '#e377c2'];
-export const PHASE_COLORS: Record<string, string> = { detect: '#f5b841', fence: '#a05195', promote: '#2f4b7c', reroute: '#00a6a6' };
+export const PHASE_COLORS: Record<string, string> = {
+  detect: '#f5b841',
+  fence: '#a05195',
+  catch_up: '#d45087',
+  decide: '#665191',
+  promote: '#2f4b7c',
+  reroute: '#00a6a6',
+  rejoin: '#8fb339',
+};
 export const WRITE_COLORS = { ok: '#2ca02c', error: '#d62728', mixed: '#ff9f1c' } as const;
 const OTHER_PHASE_COLOR = '#7f7f7f';
 
