@@ -11,6 +11,7 @@
 //   BENCH_PEERS=borealis,native  which peers to run, in this order
 //   BENCH_CPU_PROF=<dir>       write a V8 CPU profile of every region agent into <dir> (support/profiled-agent.mjs)
 //   BENCH_KEEP_FILES=1         keep the Borealis topology's folder (agent logs)
+//   BENCH_AGENT_CONFIG=<json>  extra agent config merged into every agent.json (tuning experiments)
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -29,6 +30,7 @@ import {
   TABLE_SQL,
   treeCpuSeconds,
   cpuSeconds,
+  machineCpu,
   waitApplied,
   waitFor,
 } from './support/bench.mjs';
@@ -40,6 +42,7 @@ const MAX_SECONDS = Number(env('BENCH_MAX_SECONDS', 20));
 const WARMUP_SECONDS = Number(env('BENCH_WARMUP_SECONDS', 5));
 const SECONDARIES = Number(env('BENCH_SECONDARIES', 5));
 const PEERS = env('BENCH_PEERS', 'borealis,native').split(',').map((s) => s.trim()).filter(Boolean);
+const AGENT_CONFIG = process.env.BENCH_AGENT_CONFIG ? JSON.parse(process.env.BENCH_AGENT_CONFIG) : null;
 const CPU_PROF = process.env.BENCH_CPU_PROF ? resolve(process.env.BENCH_CPU_PROF) : null;
 // pgbench clients: enough for the fixed rate without queueing on 2 cores; more for the unthrottled run.
 const RATE_CLIENTS = 4;
@@ -62,6 +65,7 @@ async function startBorealis() {
     regions: SECONDARIES + 1,
     keepFiles: process.env.BENCH_KEEP_FILES === '1',
     log: (l) => log(`  ${l}`),
+    ...(AGENT_CONFIG ? { agentConfig: AGENT_CONFIG } : {}),
     ...(CPU_PROF ? { agentEntry: fileURLToPath(new URL('./support/profiled-agent.mjs', import.meta.url)) } : {}),
   });
   try {
@@ -81,7 +85,24 @@ async function startBorealis() {
       { name: 'postgres (primary)', pids: [primary.postgres.pid], tree: true },
       { name: 'postgres (secondaries)', pids: secondaries.map((r) => r.postgres.pid), tree: true },
     ];
+    const metric = (text, name) =>
+      text
+        .split('\n')
+        .filter((l) => l.startsWith(name + ' ') || l.startsWith(name + '{'))
+        .reduce((a, l) => a + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
+    const scrape = async (r) => (await (await fetch(r.urls.metrics, { signal: AbortSignal.timeout(5000) })).text());
+    const counters = async () => {
+      const p = await scrape(primary);
+      const secs = await Promise.all(secondaries.map(scrape));
+      return {
+        captured: metric(p, 'borealis_captured_transactions_total'),
+        messages: metric(p, 'borealis_published_messages_total'),
+        groupSum: secs.reduce((a, t) => a + metric(t, 'borealis_apply_group_transactions_sum'), 0),
+        groupCount: secs.reduce((a, t) => a + metric(t, 'borealis_apply_group_transactions_count'), 0),
+      };
+    };
     return {
+      counters,
       name: 'borealis',
       describe: `Borealis: ${SECONDARIES + 1} regions (startTopology: PostgreSQL 15 + nats-server + region agent each, gateways through link proxies, 0 ms WAN delay)`,
       primaryUrl: primary.postgres.url,
@@ -163,12 +184,27 @@ async function measure(peer) {
   const result = { name: peer.name, describe: peer.describe };
   const drive = async (phase, rate, seconds, clients) => {
     const before = cpuSnapshot(peer.groups);
+    const m0 = machineCpu();
     const tStart = Date.now();
+    const c0 = peer.counters ? await peer.counters() : null;
     const pgb = await runPgbench({ url: peer.primaryUrl, phase, rate, seconds, clients, jobs: JOBS, log });
     const expected = await countOnPrimary(peer.primaryUrl, phase);
     const caughtUp = await waitApplied(peer.secondaryUrls, phase, expected, phase === 'max' ? 240_000 : 120_000);
     const elapsed = (Date.now() - tStart) / 1000;
     const cpu = cpuDelta(peer.groups, before, cpuSnapshot(peer.groups), elapsed);
+    const m1 = machineCpu();
+    // Everything else on the machine (other engineers' builds and tests share these cores): machine-wide
+    // busy cores minus the peer's own processes (pgbench and this process are in "other" too).
+    const peerCores = cpu.reduce((a, c) => a + c.cores, 0);
+    cpu.push({ name: 'other processes', cores: (m1.busy - m0.busy) / elapsed - peerCores });
+    cpu.loadavg = [m0.load1, m1.load1];
+    if (c0) {
+      const c1 = await peer.counters();
+      cpu.batching = {
+        txPerMessage: (c1.captured - c0.captured) / Math.max(1, c1.messages - c0.messages),
+        txPerApplyGroup: (c1.groupSum - c0.groupSum) / Math.max(1, c1.groupCount - c0.groupCount),
+      };
+    }
     log(`  ${phase}: pgbench ${fmt(pgb.tps, 0)} tx/s, ${expected} rows; ${caughtUp ? 'all secondaries caught up' : 'NOT caught up within the timeout'} after ${fmt(elapsed, 1)} s`);
     return { pgb, expected, caughtUp, cpu };
   };
@@ -214,13 +250,15 @@ function printPeer(r) {
     out.push(`  ${label.padEnd(38)} ${String(s.rows).padStart(7)} ${fmt(s.p50Ms).padStart(8)} ${fmt(s.p90Ms).padStart(8)} ${fmt(s.p99Ms).padStart(8)} ${fmt(s.p999Ms).padStart(8)} ${fmt(s.maxMs).padStart(8)}`);
   r.rate.perSecondary.forEach((s, i) => row(`secondary ${i + 1}`, s));
   row('all secondaries', r.rate.all);
-  out.push(`  CPU (cores busy, pgbench excluded): ${r.rate.cpu.map((c) => `${c.name} ${fmt(c.cores)}`).join(', ')}`);
+  out.push(`  CPU (cores busy): ${r.rate.cpu.map((c) => `${c.name} ${fmt(c.cores)}`).join(', ')}; load average ${r.rate.cpu.loadavg.join(' -> ')}`);
+  if (r.rate.cpu.batching) out.push(`  batching: ${fmt(r.rate.cpu.batching.txPerMessage)} tx per stream message, ${fmt(r.rate.cpu.batching.txPerApplyGroup)} tx per apply group (PostgreSQL transaction)`);
   out.push(`unthrottled: pgbench ${fmt(r.max.pgbenchTps, 0)} tx/s, ${r.max.rows} rows${r.max.caughtUp ? '' : ' (NOT all applied within the timeout)'}`);
   r.max.perSecondary.forEach((s, i) =>
     out.push(`  secondary ${i + 1}: ${s.rows} rows applied in ${fmt(s.seconds, 1)} s from first commit (commits spanned ${fmt(s.commitSeconds, 1)} s) = ${fmt(s.rate, 0)} tx/s`),
   );
   out.push(`  maxTps (slowest secondary) ${fmt(r.max.maxTps, 0)} tx/s; lag under saturation p50 ${fmt(r.max.lag.p50Ms, 1)} ms, p99 ${fmt(r.max.lag.p99Ms, 1)} ms, max ${fmt(r.max.lag.maxMs, 1)} ms`);
-  out.push(`  CPU (cores busy, incl. catch-up): ${r.max.cpu.map((c) => `${c.name} ${fmt(c.cores)}`).join(', ')}`);
+  out.push(`  CPU (cores busy, incl. catch-up): ${r.max.cpu.map((c) => `${c.name} ${fmt(c.cores)}`).join(', ')}; load average ${r.max.cpu.loadavg.join(' -> ')}`);
+  if (r.max.cpu.batching) out.push(`  batching: ${fmt(r.max.cpu.batching.txPerMessage)} tx per stream message, ${fmt(r.max.cpu.batching.txPerApplyGroup)} tx per apply group (PostgreSQL transaction)`);
   process.stdout.write(out.join('\n') + '\n');
 }
 

@@ -211,3 +211,10 @@ export function treeCpuSeconds(pid) {
   }
   return total;
 }
+
+/** Machine-wide busy CPU seconds (all cores, from /proc/stat) and the 1-minute load average. */
+export function machineCpu() {
+  const line = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  const [user, nice, system, idle, iowait, irq, softirq, steal] = line;
+  return { busy: (user + nice + system + irq + softirq + steal) / 100, load1: Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]) };
+}

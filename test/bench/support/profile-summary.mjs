@@ -18,10 +18,11 @@ for (const file of args) {
     const where = cf.url ? cf.url.replace(/^file:\/\//, '').replace(/.*node_modules\//, 'nm:').replace(/.*\/work\/main\//, '') : '(native)';
     const fn = `${cf.functionName || '(anon)'} ${where}:${cf.lineNumber + 1}`;
     fnSelf.set(fn, (fnSelf.get(fn) ?? 0) + us);
+    if (cf.functionName === "(idle)" || cf.functionName === "(program)") continue;
     const pkg = where.startsWith('nm:') ? where.split('/').slice(0, where.startsWith('nm:@') ? 2 : 1).join('/') : where;
     fileSelf.set(pkg, (fileSelf.get(pkg) ?? 0) + us);
   }
-  const idle = [...fnSelf].filter(([k]) => k.startsWith('(idle)')).reduce((a, [, v]) => a + v, 0);
+  const idle = [...dt].filter(([id]) => ["(idle)", "(program)"].includes(byId.get(id).callFrame.functionName)).reduce((a, [, v]) => a + v, 0);
   console.log(`\n${file}: ${(total / 1e6).toFixed(1)} s sampled, ${((total - idle) / 1e6).toFixed(1)} s busy`);
   const show = (m, label) => {
     console.log(`  -- self time by ${label} (% of busy)`);
