@@ -4,6 +4,7 @@ import { decideFailover, primaryHealthy, type PromotionCoordinator } from '../..
 import { isConflict, type EventRecorder, type KubeClient, type ReconcileResult } from '../../runtime/index.js';
 import {
   LABELS,
+  MANAGED_BY,
   FIELD_MANAGER,
   FINALIZER,
   OWNER_NAMESPACE_ANNOTATION,
@@ -135,6 +136,7 @@ export class GlobalDatabaseReconciler {
       seenClusters.add(clusterId(group.cluster));
       try {
         const client = await this.o.clusters.get(group.cluster, ns);
+        if (group.cluster.kind === 'remote') await this.ensureNamespace(client, ns);
         const existing = await this.listManaged(client, gdb, group.cluster);
         const created: string[] = [];
         const updated: string[] = [];
@@ -159,6 +161,16 @@ export class GlobalDatabaseReconciler {
       }
     }
     if (errors.length) throw new Error(`applying objects failed: ${errors.join('; ')}`);
+  }
+
+  /** A region in another cluster lives in a namespace of the same name there; create it when missing (never deleted). */
+  private async ensureNamespace(client: KubeClient, namespace: string): Promise<void> {
+    if (await client.getOrUndefined('v1', 'Namespace', undefined, namespace)) return;
+    try {
+      await client.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace, labels: { [LABELS.managedBy]: MANAGED_BY } } }, { fieldManager: FIELD_MANAGER });
+    } catch (err) {
+      if (!isConflict(err)) throw err;
+    }
   }
 
   /** Objects in `cluster` carrying this GlobalDatabase's labels (and owned by it), by objectKey. */
