@@ -2,7 +2,10 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { EpochStore } from '@borealis/region-agent';
-import { allocatePort, ManagedProcess, ProcessStartError, waitUntil, defaultNatsServerBinary } from '../topology/index.js';
+import { ProcessStartError } from '../topology/errors.js';
+import { defaultNatsServerBinary } from '../topology/nats.js';
+import { allocatePort } from '../topology/ports.js';
+import { ManagedProcess, waitUntil } from '../topology/process.js';
 import { controlMemberRegions, renderControlMemberConfig } from './control-config.js';
 
 export interface ControlMember {

@@ -7,8 +7,9 @@ import {
   type EpochStore,
 } from '@borealis/region-agent';
 import type { Registry } from 'prom-client';
-import { LinkProxy, type Region, type Topology } from '../topology/index.js';
-import { APP_DATABASE, SUPERUSER } from '../topology/index.js';
+import { LinkProxy } from '../topology/link-proxy.js';
+import { APP_DATABASE, SUPERUSER } from '../topology/postgres-config.js';
+import type { Region, Topology } from '../topology/topology.js';
 import { PromotionMetrics } from './metrics.js';
 
 /** A promotion that cannot proceed (bad target, a guard, a timeout); nothing was changed unless said. */

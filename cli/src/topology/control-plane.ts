@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import { TopologyError } from './errors.js';
 
@@ -17,6 +17,8 @@ export class ControlPlane {
   readonly registry = new Registry();
   private readonly server: Server;
   private portNumber = 0;
+  /** Extra routes (promotion API, cli/src/promotion/http.ts): return true when the request was handled. */
+  routes: ((req: IncomingMessage, res: ServerResponse, path: string) => boolean) | null = null;
 
   private constructor(source: ControlPlaneSource) {
     collectDefaultMetrics({ register: this.registry });
@@ -33,6 +35,7 @@ export class ControlPlane {
     });
     this.server = createServer((req, res) => {
       const path = (req.url ?? '/').split('?')[0];
+      if (this.routes?.(req, res, path ?? '/')) return;
       if (req.method !== 'GET') {
         res.writeHead(405).end();
         return;

@@ -26,6 +26,9 @@ import {
 import { APP_DATABASE, SUPERUSER } from './postgres-config.js';
 import type { ManagedProcess } from './process.js';
 import { checkReaders, regionNames } from './regions.js';
+import { startControlCluster, type ControlCluster } from '../promotion/control-cluster.js';
+import { Coordinator } from '../promotion/coordinator.js';
+import { promotionRoutes } from '../promotion/http.js';
 
 export interface TopologyOptions {
   /** Regions in total (1 primary + N-1 secondaries), 1..6. */
@@ -53,6 +56,11 @@ export interface TopologyOptions {
   agentEntry?: string;
   /** Time allowed for each agent to become ready (default 90 s). */
   agentReadyTimeoutMs?: number;
+  /**
+   * Promotion (docs/promotion.md): automatic failover (default off), its detection window (default 2 s),
+   * the RPO guard (default 5 s) and the agents' write lease (default 1.5 s).
+   */
+  promotion?: { automatic?: boolean; detectionMs?: number; rpoGuardSeconds?: number; leaseMs?: number };
 }
 
 export type RegionRole = 'primary' | 'secondary';
@@ -105,6 +113,10 @@ export class Topology {
   readonly dataApiToken = randomBytes(24).toString('base64url');
   writer!: TcpEndpoint;
   controlPlane!: ControlPlane;
+  /** The control NATS cluster holding the epoch store (with agents only). */
+  control?: ControlCluster;
+  /** The promotion coordinator (with agents only). */
+  coordinator?: Coordinator;
   supercluster?: Supercluster;
   private readonly postgres = new Map<string, PostgresInstance>();
   private readonly replicas: PostgresInstance[] = [];
@@ -258,6 +270,7 @@ export class Topology {
       log(`stopped ${what} in ${((Date.now() - t) / 1000).toFixed(1)} s`);
       t = Date.now();
     };
+    if (this.coordinator) await all([this.coordinator.stop()]);
     await all(this.agents.map((a) => a.stop()));
     phase(`${this.agents.length} agent(s)`);
     await all([
@@ -270,6 +283,7 @@ export class Topology {
     await all(this.replicas.map((p) => p.stop()));
     await all([...this.postgres.values()].map((p) => p.stop()));
     phase(`${this.postgres.size + this.replicas.length} PostgreSQL instance(s)`);
+    if (this.control) await all([this.control.stop()]);
     if (this.supercluster) await all([this.supercluster.stop()]);
     else await all(this.regions.map((r) => r.nats.stop()));
     phase('NATS');
@@ -386,6 +400,16 @@ export class Topology {
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
     const sc = this.supercluster!;
+    if (o.agents !== false) {
+      this.control = await startControlCluster({
+        dir: join(this.dir, 'control'),
+        regions: names,
+        primary: primaryName,
+        db: APP_DATABASE,
+        binary: o.natsServerBinary,
+      });
+      log(`[${since()}] control cluster (epoch store, KV R3) ready: ${this.control.members.map((m) => m.name).join(', ')}`);
+    }
 
     // Reader replicas (pg_basebackup -R from the region's PostgreSQL).
     const replicasByRegion = new Map<string, PostgresInstance[]>(names.map((n) => [n, []]));
@@ -490,7 +514,16 @@ export class Topology {
             : undefined,
           pgBinDir: o.pgBinDir ?? defaultPgBinDir(),
           httpPort: r.httpPort,
-          extra: o.agentConfig,
+          extra: this.control
+            ? {
+                ...o.agentConfig,
+                control: {
+                  ...((o.agentConfig?.control as object | undefined) ?? {}),
+                  servers: this.control.urls,
+                  leaseMs: o.promotion?.leaseMs ?? 1_500,
+                },
+              }
+            : o.agentConfig,
           dataApiToken: this.dataApiToken,
           peers: dataApiPeers.get(r.name),
         });
@@ -515,6 +548,23 @@ export class Topology {
       );
       const bad = res.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (bad) throw bad.reason;
+    }
+    if (this.control) {
+      const p = o.promotion ?? {};
+      this.coordinator = new Coordinator(
+        this,
+        this.control.store,
+        {
+          detectionMs: p.detectionMs ?? 2_000,
+          rpoGuardSeconds: p.rpoGuardSeconds ?? 5,
+          leaseMs: p.leaseMs ?? 1_500,
+          automatic: p.automatic ?? false,
+          log,
+        },
+        this.controlPlane.registry,
+      );
+      await this.coordinator.start();
+      this.controlPlane.routes = promotionRoutes(this, this.coordinator);
     }
     log(`[${since()}] topology ready: writer ${this.describe().writer}`);
   }

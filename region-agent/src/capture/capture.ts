@@ -62,6 +62,7 @@ export class Capture {
   private queue: Transaction[] = [];
   private inFlight: { promise: Promise<PubAck>; message: OutgoingMessage; done: boolean; ack?: PubAck }[] = [];
   private confirmedLsn = '0/0';
+  private lastAckedLsn = '0/0';
   private lastStreamSeq = 0;
   private captured = 0;
   /** Transactions with a commit LSN at or below this are already in the stream. */
@@ -182,6 +183,11 @@ export class Capture {
   /** Commit LSN of the newest transaction JetStream acknowledged (or idle keepalive position). */
   get confirmed(): string {
     return this.confirmedLsn;
+  }
+
+  /** Commit LSN of the newest transaction JetStream acknowledged (never a keepalive position). */
+  get lastAcked(): string {
+    return this.lastAckedLsn;
   }
 
   async stop(): Promise<void> {
@@ -322,6 +328,7 @@ export class Capture {
       this.metrics.publishedMessages.inc();
       if (message.chunk) this.metrics.publishedChunks.inc();
       if (message.transactions > 0) {
+        if (compareLsn(message.lastLsn, this.lastAckedLsn) > 0) this.lastAckedLsn = message.lastLsn;
         this.captured += message.transactions;
         this.metrics.capturedTransactions.inc(message.transactions);
         if (compareLsn(message.lastLsn, this.confirmedLsn) > 0) this.confirmedLsn = message.lastLsn;

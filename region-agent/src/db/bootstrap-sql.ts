@@ -108,7 +108,7 @@ BEGIN
 END
 $fn$;
 
--- On promotion: every sequence owned by a column moves past the column's highest value, every other one
+-- On promotion: every sequence owned by a column (borealis.ddl_log's too) moves past the column's highest value, every other one
 -- past the position the last replicated heartbeat carried (DESIGN §3 Sequences).
 CREATE OR REPLACE FUNCTION borealis.advance_sequences() RETURNS int
 LANGUAGE plpgsql AS $fn$
@@ -124,7 +124,7 @@ BEGIN
              JOIN pg_depend d ON d.objid = s.oid AND d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i')
              JOIN pg_class t ON t.oid = d.refobjid JOIN pg_namespace tn ON tn.oid = t.relnamespace
              JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = d.refobjsubid
-            WHERE s.relkind = 'S' AND sn.nspname <> 'borealis' LOOP
+            WHERE s.relkind = 'S' LOOP
     EXECUTE format('SELECT max(%I)::bigint FROM %s', r.col, r.tbl) INTO hi;
     SELECT last_value INTO cur FROM pg_sequences WHERE format('%I.%I', schemaname, sequencename) = r.seqname;
     IF hi IS NOT NULL AND (cur IS NULL OR cur < hi) THEN

@@ -139,10 +139,12 @@ export class Promoter {
         return { lsn: lsn.rows[0]!.lsn, terminated: t.rows[0]!.terminated };
       });
       const deadline = Date.now() + (req.timeoutMs ?? 15_000);
-      while (!(capture.drained && compareLsn(capture.confirmed, before.lsn) > 0)) {
+      // The marker's own acknowledgement (a keepalive position past `before` proves nothing: it may run
+      // ahead of what was decoded).
+      while (!(capture.drained && compareLsn(capture.lastAcked, before.lsn) > 0)) {
         if (Date.now() > deadline) {
           throw new PromotionError(
-            `fence of ${c.region}: capture did not publish the final commit in time (confirmed ${capture.confirmed}, need > ${before.lsn})`,
+            `fence of ${c.region}: capture did not publish the final commit in time (acknowledged ${capture.lastAcked}, need > ${before.lsn})`,
             504,
           );
         }
@@ -153,7 +155,7 @@ export class Promoter {
         epoch: c.epoch,
         stream: st.stream,
         finalSeq: st.lastStreamSeq,
-        finalLsn: capture.confirmed,
+        finalLsn: capture.lastAcked,
         terminatedSessions: before.terminated,
         ms: 0,
       };
