@@ -185,6 +185,23 @@ describe('consistency levels', () => {
     }
   });
 
+  it("a write's position is the LSN of its own commit record (what secondaries record as applied)", async () => {
+    const w = await exec(secondaries[0]!, { sql: 'INSERT INTO kv (k, v) VALUES ($1, $2) RETURNING (pg_current_xact_id()::text::bigint % 4294967296)::text AS xid', params: ['exact-lsn', 1] });
+    expect(w.status).toBe(200);
+    const adminUrl = topo.region(primary).urls.postgres.replace(/\/app$/, '/postgres');
+    const c = new pg.Client({ connectionString: adminUrl });
+    await c.connect();
+    try {
+      const rec = await c.query<{ start_lsn: string; record_type: string; xid: string }>(
+        'SELECT start_lsn::text, record_type, xid::text FROM pg_get_wal_records_info($1::pg_lsn, pg_current_wal_flush_lsn()) LIMIT 1',
+        [w.body.position.lsn],
+      );
+      expect(rec.rows[0]).toEqual({ start_lsn: w.body.position.lsn, record_type: 'COMMIT', xid: w.body.rows[0].xid });
+    } finally {
+      await c.end();
+    }
+  });
+
   it('session token: a read in another region waits for the write it names', async () => {
     const w = await exec(secondaries[0]!, { sql: 'INSERT INTO kv (k, v) VALUES ($1, $2)', params: ['token-read', 5] });
     const r = await exec(secondaries[1]!, { sql: 'SELECT v FROM kv WHERE k = $1', params: ['token-read'], session: w.body.session });

@@ -68,7 +68,7 @@ export class RegionAgent {
     const d = this.config.dataApi;
     if (d.token) {
       this.dataApi = new DataApi(
-        { ...d, token: d.token, databaseUrl: d.databaseUrl ?? this.config.database.url, peers: this.config.peers },
+        { ...d, token: d.token, databaseUrl: d.databaseUrl ?? this.config.database.url, agentDatabaseUrl: this.config.database.url, peers: this.config.peers },
         {
           view: () => this.dataApiView(),
           appliedPosition: () => this.apply?.status().position ?? null,

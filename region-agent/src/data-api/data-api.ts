@@ -13,7 +13,8 @@ import {
   type DataRequest,
   type RequestLimits,
 } from './request.js';
-import { SqlRunner, type StatementResult } from './sql-runner.js';
+import { CommitLsnFinder } from './commit-lsn.js';
+import { SqlRunner, type RunResult, type StatementResult } from './sql-runner.js';
 
 /** The agent's current view of the topology; read on every request, so promotion can move it at run time. */
 export interface TopologyView {
@@ -28,6 +29,8 @@ export interface TopologyView {
 export interface DataApiSettings {
   token: string;
   databaseUrl: string;
+  /** The agent's own (superuser) URL: exact commit positions with pg_walinspect in the `postgres` database. */
+  agentDatabaseUrl?: string;
   poolSize: number;
   maxBodyBytes: number;
   timeoutMs: number;
@@ -70,6 +73,7 @@ interface Outcome {
  */
 export class DataApi {
   private readonly runner: SqlRunner;
+  private readonly commitLsn: CommitLsnFinder | null;
   private readonly peers: PeerClient;
   private readonly tokenDigest: Buffer;
   private readonly limits: RequestLimits;
@@ -83,6 +87,7 @@ export class DataApi {
     private readonly deps: DataApiDeps,
   ) {
     this.runner = new SqlRunner(s.databaseUrl, s.poolSize, s.timeoutMs);
+    this.commitLsn = s.agentDatabaseUrl ? new CommitLsnFinder(s.agentDatabaseUrl, deps.log) : null;
     this.peers = new PeerClient(s.token);
     this.tokenDigest = digest(s.token);
     this.limits = { timeoutMs: s.timeoutMs, maxTimeoutMs: s.maxTimeoutMs, maxStatements: s.maxStatements };
@@ -234,7 +239,7 @@ export class DataApi {
       if (r.session) await this.waitLocal(r.session, deadline, false);
       const readOnly = r.mode === 'read';
       const run = await this.runner.run(r.statements, { readOnly, deadline, maxRows: this.s.maxRows, wantLsn: true });
-      const position = run.lsn ? { epoch: view.epoch, lsn: run.lsn } : null;
+      const position = await this.positionOf(run, view.epoch);
       if (position && !readOnly && r.consistency === 'global') await this.waitGlobal(position, deadline);
       return { servedBy: view.region, forwarded: false, results: run.results, position };
     }
@@ -278,7 +283,17 @@ export class DataApi {
       });
     }
     const run = await this.runner.run(r.statements, { readOnly: false, deadline, maxRows: this.s.maxRows, wantLsn: true });
-    return { servedBy: view.region, forwarded: false, results: run.results, position: run.lsn ? { epoch: view.epoch, lsn: run.lsn } : null };
+    return { servedBy: view.region, forwarded: false, results: run.results, position: await this.positionOf(run, view.epoch) };
+  }
+
+  /** The commit position of a transaction run on the primary: its commit record's LSN when it can be found. */
+  private async positionOf(run: RunResult, epoch: number): Promise<CommitPosition | null> {
+    if (!run.lsn) return null;
+    if (run.commit && this.commitLsn) {
+      const exact = await this.commitLsn.find(run.commit.xid, run.commit.before, run.commit.after);
+      if (exact) return { epoch, lsn: exact };
+    }
+    return { epoch, lsn: run.lsn };
   }
 
   /** Sends the request's statements to the primary region's agent; fails fast (503, retryable) when that cannot work. */
@@ -374,8 +389,11 @@ export class DataApi {
       ...this.s.peers.map(async (peer) => {
         try {
           const r = await this.peers.post(peer.http, '/v1/wait', { position: encodeSessionToken(p), timeoutMs: Math.max(1, deadline - Date.now()) }, Math.max(1, deadline - Date.now()) + 250);
-          return r.status === 200 ? null : peer.region;
-        } catch {
+          if (r.status === 200) return null;
+          this.deps.log.warn({ peer: peer.region, status: r.status, body: r.body }, 'global wait: region did not confirm');
+          return peer.region;
+        } catch (err) {
+          this.deps.log.warn({ peer: peer.region, err: (err as Error).message }, 'global wait: region unreachable');
           return peer.region;
         }
       }),
@@ -421,6 +439,7 @@ export class DataApi {
 
   async close(): Promise<void> {
     this.peers.close();
+    await this.commitLsn?.close().catch(() => undefined);
     await this.runner.close();
   }
 }

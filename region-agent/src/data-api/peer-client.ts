@@ -11,6 +11,11 @@ export class PeerUnreachableError extends Error {
   override name = 'PeerUnreachableError';
 }
 
+/** A kept-alive socket was closed by the peer before this request reached it (safe to send again). */
+class StaleSocketError extends PeerUnreachableError {
+  override name = 'StaleSocketError';
+}
+
 /**
  * JSON over HTTP to the other regions' agents (through the topology's link proxies), on kept-alive
  * connections so a forwarded write costs one WAN round trip, not a TCP handshake too.
@@ -20,7 +25,21 @@ export class PeerClient {
 
   constructor(private readonly token: string) {}
 
-  post(baseUrl: string, path: string, body: unknown, timeoutMs: number, headers: Record<string, string> = {}): Promise<PeerResponse> {
+  /**
+   * POSTs JSON. A kept-alive connection the other side closed while idle fails on reuse before the request
+   * reached it (ECONNRESET / EPIPE on a reused socket): that one case is retried once on a new connection.
+   */
+  async post(baseUrl: string, path: string, body: unknown, timeoutMs: number, headers: Record<string, string> = {}): Promise<PeerResponse> {
+    const deadline = Date.now() + timeoutMs;
+    try {
+      return await this.once(baseUrl, path, body, timeoutMs, headers);
+    } catch (err) {
+      if (!(err instanceof StaleSocketError)) throw err;
+      return this.once(baseUrl, path, body, Math.max(1, deadline - Date.now()), headers);
+    }
+  }
+
+  private once(baseUrl: string, path: string, body: unknown, timeoutMs: number, headers: Record<string, string>): Promise<PeerResponse> {
     const url = new URL(path, baseUrl);
     const payload = Buffer.from(JSON.stringify(body));
     return new Promise<PeerResponse>((resolve, reject) => {
@@ -59,8 +78,12 @@ export class PeerClient {
       const timer = setTimeout(() => {
         req.destroy(new Error(`no answer within ${timeoutMs} ms`));
       }, Math.max(1, timeoutMs));
-      req.on('error', (err) => {
+      req.on('error', (err: NodeJS.ErrnoException) => {
         clearTimeout(timer);
+        if (req.reusedSocket && (err.code === 'ECONNRESET' || err.code === 'EPIPE')) {
+          reject(new StaleSocketError(`${url.origin}${path}: kept-alive connection closed by the other side`, { cause: err }));
+          return;
+        }
         reject(new PeerUnreachableError(`${url.origin}${path}: ${err.message}`, { cause: err }));
       });
       req.end(payload);

@@ -4,12 +4,12 @@ import { lsnToBigInt } from '../lsn/index.js';
  * A commit position: the primary term (epoch) and a WAL position of that term's primary. It is what a
  * write's response carries and what a `session` request waits for (docs/data-api.md, "Commit positions").
  *
- * `lsn` is `pg_current_wal_insert_lsn()` taken on the primary right after the write's COMMIT, in the same
- * session: it is at or past the end of the write's commit record. Secondaries record in
- * borealis.apply_position the commit LSN (start of the commit record) of the newest transaction applied, so
- * `applied.lsn >= position.lsn` proves that a transaction committed after the write has been applied, and
- * with it — apply keeps commit order — the write itself. Heartbeats (a commit every 100–250 ms) make that
- * condition come true on an idle database too.
+ * `lsn` is the LSN of the write's commit record — the same figure capture sends as `commitLsn` and
+ * secondaries store in borealis.apply_position — found with pg_walinspect between the WAL positions taken
+ * right before and right after COMMIT. Apply keeps commit order, so `applied.lsn >= position.lsn` proves the
+ * write was applied. Where pg_walinspect is unavailable `lsn` is the WAL insert position right after COMMIT
+ * (past the commit record): still correct — a transaction committed after the write has been applied, and
+ * with it the write — but satisfied only once a later commit (a heartbeat, every 100–250 ms) is applied.
  */
 export interface CommitPosition {
   epoch: number;

@@ -25,6 +25,8 @@ export interface RunResult {
   results: StatementResult[];
   /** WAL insert position after COMMIT (wantLsn), else null. */
   lsn: string | null;
+  /** When the transaction wrote (had an xid): its xid and the WAL positions around its COMMIT. */
+  commit: { xid: string; before: string; after: string } | null;
 }
 
 /** Types returned as PostgreSQL's own text: exact, and plain JSON strings (no Date/Buffer objects). */
@@ -143,13 +145,20 @@ export class SqlRunner {
           fields: r.fields.map((f) => ({ name: f.name, dataTypeID: f.dataTypeID })),
         });
       }
-      // One round trip: commit, drop whatever session state the client's SQL set, read the commit position.
+      // One round trip: the transaction's xid (if it wrote) and WAL position before COMMIT, COMMIT, drop whatever
+      // session state the client's SQL set, the WAL insert position after COMMIT (at or past its commit record).
       const tail = (await client.query(
-        o.wantLsn ? 'COMMIT; RESET ALL; SELECT pg_current_wal_insert_lsn()::text AS lsn' : 'COMMIT; RESET ALL',
+        o.wantLsn
+          ? `SELECT (pg_current_xact_id_if_assigned()::text::bigint % 4294967296)::text AS xid, pg_current_wal_insert_lsn()::text AS before;
+             COMMIT; RESET ALL; SELECT pg_current_wal_insert_lsn()::text AS lsn`
+          : 'COMMIT; RESET ALL',
       )) as unknown as pg.QueryResult[];
       open = false;
-      const lsn = o.wantLsn ? ((tail[2]?.rows[0] as { lsn?: string } | undefined)?.lsn ?? null) : null;
-      return { results, lsn };
+      if (!o.wantLsn) return { results, lsn: null, commit: null };
+      const pre = tail[0]?.rows[0] as { xid: string | null; before: string } | undefined;
+      const lsn = (tail[3]?.rows[0] as { lsn?: string } | undefined)?.lsn ?? null;
+      const commit = pre?.xid && lsn ? { xid: pre.xid, before: pre.before, after: lsn } : null;
+      return { results, lsn, commit };
     } catch (err) {
       if (!isPgError(err) && !(err instanceof DataApiError)) broken = err as Error;
       if (open && !broken) {
