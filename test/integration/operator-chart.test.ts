@@ -82,6 +82,19 @@ describe.skipIf(!kubeApiServerToolsBuilt() || !existsSync(helmBin))('Helm chart 
     }
   });
 
+  it.skipIf(!existsSync(join(toolsBinDir(), 'skaffold')))('skaffold itself accepts skaffold.yaml and renders the chart with the kind profile', async () => {
+    const skaffold = join(toolsBinDir(), 'skaffold');
+    const env = { ...process.env, PATH: `${toolsBinDir()}:${process.env['PATH'] ?? ''}` };
+    const { stdout: config } = await run(skaffold, ['diagnose', '--yaml-only', '-p', 'kind'], { cwd: root, env });
+    const parsed = parse(config) as { deploy: { kubeContext: string; helm: { releases: { chartPath: string; setValues: Record<string, string> }[] } } };
+    expect(parsed.deploy.kubeContext).toBe('kind-borealis-us-east');
+    expect(parsed.deploy.helm.releases[0]!.chartPath).toBe(chart);
+    expect(parsed.deploy.helm.releases[0]!.setValues).toEqual({ 'image.pullPolicy': 'Never', workloadImagePullPolicy: 'Never' });
+    const { stdout: rendered } = await run(skaffold, ['render', '-p', 'kind', '--digest-source=none', '--offline=true'], { cwd: root, env, maxBuffer: 32 << 20 });
+    const kinds = parseAllDocuments(rendered).map((d) => (d.toJS() as { kind?: string } | null)?.kind).filter((k) => k !== undefined);
+    expect(kinds).toEqual(['ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding', 'Service', 'Deployment']);
+  });
+
   it('helm install sets up CRDs, Deployment and RBAC that let the operator work with its own ServiceAccount — and no more', async () => {
     const out = await helm(['install', 'borealis', chart, '--namespace', 'borealis-system', '--create-namespace'], api.kubeconfigPath);
     expect(out).toContain('STATUS: deployed');
