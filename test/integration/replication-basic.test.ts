@@ -1,7 +1,10 @@
 // The data plane on real parts: PostgreSQL 15 ×3, a 3-cluster NATS supercluster, three region agents.
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startRegions, tableChecksum, type Regions } from '../support/regions.js';
+import { AGENT_MAIN, startRegions, tableChecksum, type Regions } from '../support/regions.js';
 
 let r: Regions;
 
@@ -75,11 +78,7 @@ describe('bad input', () => {
     expect((await r.status(r.secondaries[0]!.name)).ready).toBe(true);
   });
 
-  it('an agent with bad configuration exits non-zero and names the field', async () => {
-    const { spawnSync } = await import('node:child_process');
-    const { writeFileSync } = await import('node:fs');
-    const { join } = await import('node:path');
-    const { AGENT_MAIN } = await import('../support/regions.js');
+  it('an agent with bad configuration exits non-zero and names the field', () => {
     const file = join(r.base, 'bad-agent.json');
     writeFileSync(file, JSON.stringify({ region: 'Bad Region', role: 'leader', epoch: -1, primaryRegion: 'us-east', database: { url: 'x', name: 'app' }, nats: { servers: [] } }));
     const run = spawnSync(process.execPath, [AGENT_MAIN, '--config', file], { encoding: 'utf8', timeout: 20_000 });

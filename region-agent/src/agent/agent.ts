@@ -320,7 +320,7 @@ export class RegionAgent {
         const delay = BACKOFF_MS[Math.min(failures++, BACKOFF_MS.length - 1)]!;
         this.setReady(false, `${component} failed: ${(err as Error).message}`);
         this.metrics.errors.inc({ component });
-        this.log.error({ err: (err as Error).message, cause: String((err as Error).cause ?? ''), retryInMs: delay }, `${component} failed; restarting`);
+        this.log.error({ err: (err as Error).message, cause: (err as Error).cause instanceof Error ? ((err as Error).cause as Error).message : undefined, retryInMs: delay }, `${component} failed; restarting`);
         await new Promise((r) => setTimeout(r, delay));
       }
     }

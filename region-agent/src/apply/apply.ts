@@ -176,7 +176,7 @@ export class Apply {
 
     try {
       while (!this.stopped) {
-        if (readerError) throw readerError;
+        if (readerError) throw readerError instanceof Error ? readerError : new ApplyError('the mirror consumer failed', { cause: readerError });
         if (buffer.length === 0) {
           if (readerDone) break;
           await new Promise<void>((r) => (signal.wake = r));

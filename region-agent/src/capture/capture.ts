@@ -115,7 +115,7 @@ export class Capture {
         connectionString: this.opts.databaseUrl,
         application_name: `${APPLICATION_NAME}-capture`,
         options: SESSION_OPTIONS,
-      } as pg.ClientConfig,
+      },
       { acknowledge: { auto: false, timeoutSeconds: 0 }, flowControl: { enabled: false } },
     );
     this.service = service;
