@@ -28,7 +28,9 @@ export const epochAnnotation = {
   enable: true,
   hide: false,
   iconColor: 'red',
-  expr: `changes(max(borealis_epoch{${G}})[1m:15s]) > 0`,
+  // changes() of the raw series (every agent and the control plane report the epoch), no subquery: a change
+  // is seen as soon as two scrapes straddle it.
+  expr: `max(changes(borealis_epoch{${G}}[1m])) > 0`,
   step: '15s',
   titleFormat: 'Epoch changed',
   textFormat: 'switchover or failover: a new primary term began',

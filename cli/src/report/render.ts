@@ -92,7 +92,12 @@ export function renderTimeline(input: DrillReportInput): string {
   const writesTop = y;
   parts.push(`<text class="lane-title" x="8" y="${y + 12}">Writes (writer endpoint)</text>`);
   y += 20;
-  const bins = Math.max(1, Math.min(400, Math.floor(PLOT_W / 2.5)));
+  // Bins no narrower than 2.5 px, nor than the prober's usual interval between writes (so that a steady
+  // prober draws a continuous bar and a gap means no write was answered).
+  const writeTimes = input.writes.map((w) => w.t).sort((a, b) => a - b);
+  const gaps = writeTimes.slice(1).map((t, i) => t - writeTimes[i]!).sort((a, b) => a - b);
+  const typicalGap = gaps.length ? gaps[Math.floor(gaps.length / 2)]! : 0;
+  const bins = Math.max(1, Math.min(Math.floor(PLOT_W / 2.5), typicalGap > 0 ? Math.floor((tMax - tMin) / (1.5 * typicalGap)) : Infinity));
   const binOf = (t: number) => Math.min(bins - 1, Math.max(0, Math.floor(((t - tMin) / (tMax - tMin)) * bins)));
   const ok = new Array<number>(bins).fill(0);
   const failed = new Array<number>(bins).fill(0);
