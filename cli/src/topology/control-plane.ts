@@ -22,6 +22,13 @@ export class ControlPlane {
 
   private constructor(source: ControlPlaneSource) {
     collectDefaultMetrics({ register: this.registry });
+    // promtool check metrics rejects prom-client's gauges named *_total (nodejs_active_* carry the same figures).
+    for (const n of [
+      'nodejs_active_handles_total',
+      'nodejs_active_requests_total',
+      'nodejs_active_resources_total',
+    ])
+      this.registry.removeSingleMetric(n);
     new Gauge({
       name: 'borealis_endpoint_connections',
       help: 'Client connections open through a local topology endpoint (writer or reader-<region>).',
