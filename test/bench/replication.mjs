@@ -84,6 +84,8 @@ async function startBorealis() {
       { name: 'nats-server', pids: topo.regions.map((r) => r.nats.pid), tree: false },
       { name: 'postgres (primary)', pids: [primary.postgres.pid], tree: true },
       { name: 'postgres (secondaries)', pids: secondaries.map((r) => r.postgres.pid), tree: true },
+      // The topology's NATS gateway link proxies (WAN emulation, 0 ms here) run inside this process.
+      { name: 'bench process (gateway link proxies)', pids: [], self: true },
     ];
     const metric = (text, name) =>
       text
@@ -169,7 +171,13 @@ async function startNative() {
 }
 
 function cpuSnapshot(groups) {
-  return groups.map((g) => g.pids.reduce((a, pid) => a + (g.tree ? treeCpuSeconds(pid) : cpuSeconds(pid)), 0));
+  return groups.map((g) => {
+    if (g.self) {
+      const u = process.cpuUsage();
+      return (u.user + u.system) / 1e6;
+    }
+    return g.pids.reduce((a, pid) => a + (g.tree ? treeCpuSeconds(pid) : cpuSeconds(pid)), 0);
+  });
 }
 
 function cpuDelta(groups, before, after, seconds) {
@@ -282,9 +290,19 @@ try {
       `machine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB\n`,
   );
   for (const name of PEERS) {
-    log(`starting ${name}`);
-    const peer = name === 'borealis' ? await startBorealis() : name === 'native' ? await startNative() : null;
-    if (!peer) throw new Error(`unknown peer ${name}`);
+    if (name !== 'borealis' && name !== 'native') throw new Error(`unknown peer ${name}`);
+    let peer;
+    // Ports are allocated, released and bound later: on a shared machine another process can take one
+    // in between. A start that fails is cleaned up completely, so it is retried.
+    for (let attempt = 1; !peer; attempt++) {
+      log(`starting ${name}${attempt > 1 ? ` (attempt ${attempt})` : ''}`);
+      try {
+        peer = name === 'borealis' ? await startBorealis() : await startNative();
+      } catch (err) {
+        if (attempt >= 3 || interrupted) throw err;
+        log(`start failed: ${String(err.message).split('\n').slice(0, 3).join(' | ')}`);
+      }
+    }
     current = peer;
     try {
       results[name] = await measure(peer);

@@ -10,7 +10,7 @@ import type { AgentMetrics } from '../metrics/index.js';
 import { ensureStream, isNotFound, manager, mirrorStreamConfig, type RetentionSettings } from '../transport/index.js';
 import { decodeBody, mirrorStreamName, sourceStreamName, type Change, type Transaction } from '../wire/index.js';
 import { DelayWindow } from './delay-window.js';
-import { readPosition, WRITE_POSITION_SQL, type ApplyPosition } from './position.js';
+import { readPosition, writePositionAndCommitSql, WRITE_POSITION_SQL, type ApplyPosition } from './position.js';
 import { buildStatements, isPlainTransaction, mergeTransactions } from './sql.js';
 import { catchUpPlan, type EpochEntry } from '../promotion/types.js';
 
@@ -311,8 +311,7 @@ export class Apply {
       }
       await flushPlain();
       next = nextPosition(pos, last!);
-      await client.query(WRITE_POSITION_SQL, [next.epoch, next.streamSeq, next.commitLsn, next.commitTs]);
-      await client.query('COMMIT');
+      await client.query(writePositionAndCommitSql(next));
     } catch (err) {
       await client.query('ROLLBACK').catch(() => undefined);
       this.metrics.errors.inc({ component: 'apply' });
