@@ -3,6 +3,15 @@ import { parse } from 'yaml';
 import { buildPrometheusConfig, thresholdRulesYaml } from './config.js';
 import { topologyScrapeTargets } from './targets.js';
 
+interface PromConfigDoc {
+  global: Record<string, string>;
+  rule_files: string[];
+  scrape_configs: { job_name: string; static_configs: { targets: string[]; labels: Record<string, string> }[] }[];
+}
+interface RulesDoc {
+  groups: { name: string; rules: { record: string; expr: string }[] }[];
+}
+
 describe('buildPrometheusConfig', () => {
   it('groups targets by job and path, with their labels and honor_labels', () => {
     const yaml = buildPrometheusConfig({
@@ -26,7 +35,7 @@ describe('buildPrometheusConfig', () => {
       ruleFiles: ['/x/borealis-rules.yaml'],
       scrapeIntervalSeconds: 1,
     });
-    const doc = parse(yaml);
+    const doc = parse(yaml) as PromConfigDoc;
     expect(doc.global).toEqual({
       scrape_interval: '1s',
       scrape_timeout: '1s',
@@ -74,16 +83,16 @@ describe('buildPrometheusConfig', () => {
         ],
         ruleFiles: [],
       }),
-    );
-    expect(doc.scrape_configs.map((c: { job_name: string }) => c.job_name)).toEqual(['x', 'x-2']);
-    expect(doc.scrape_configs[1].static_configs[0].labels.job).toBe('x');
+    ) as PromConfigDoc;
+    expect(doc.scrape_configs.map((c) => c.job_name)).toEqual(['x', 'x-2']);
+    expect(doc.scrape_configs[1]!.static_configs[0]!.labels.job).toBe('x');
     expect(doc.global.scrape_interval).toBe('5s');
   });
 });
 
 describe('thresholdRulesYaml', () => {
   it('renders the two threshold recording rules', () => {
-    const doc = parse(thresholdRulesYaml({ maxLagSeconds: 2, rpoGuardSeconds: 7.5 }));
+    const doc = parse(thresholdRulesYaml({ maxLagSeconds: 2, rpoGuardSeconds: 7.5 })) as RulesDoc;
     expect(doc.groups[0].rules).toEqual([
       { record: 'borealis:replication_lag_bound_seconds', expr: 'vector(2)' },
       { record: 'borealis:rpo_guard_seconds', expr: 'vector(7.5)' },
