@@ -107,6 +107,12 @@ export function buildProgram(io: CommandIO = processIO): Command {
         .argParser(parsePositive('--converge-timeout'))
         .default(60),
     )
+    .addOption(
+      new Option(
+        '--k6 <scenario>',
+        'run a k6 scenario of test/k6 (smoke, read-heavy, write-forwarding, mixed-oltp, failover) against the Data API instead of the built-in workload',
+      ),
+    )
     .action(async (o) => demo(o, io));
 
   return program;

@@ -9,6 +9,7 @@ import {
   waitForConvergence,
   type WorkloadStats,
 } from '../workload/index.js';
+import { runK6Demo } from './demo-k6.js';
 import { CommandError, waitForStopSignal, type CommandIO } from './io.js';
 import type { TopologyCliOptions } from './options.js';
 
@@ -19,6 +20,8 @@ export interface DemoOptions extends TopologyCliOptions {
   rate: number;
   /** Time allowed for every region to converge after the workload, seconds. */
   convergeTimeout?: number;
+  /** Run this k6 scenario of test/k6 (Data API load) instead of the built-in workload. */
+  k6?: string;
 }
 
 function workloadLine(s: WorkloadStats): string {
@@ -57,6 +60,10 @@ export async function demo(opts: DemoOptions, io: CommandIO): Promise<void> {
     );
     if (abort.signal.aborted) return;
 
+    if (opts.k6) {
+      await runK6Demo(opts.k6, topo, opts, abort.signal, io);
+      return;
+    }
     const writer = topo.describe().writer;
     const admin = new pg.Client({ connectionString: writer });
     await admin.connect();
