@@ -11,7 +11,11 @@ export interface OperatorMetrics {
 
 export function createOperatorMetrics(opts: { defaultMetrics?: boolean } = {}): OperatorMetrics {
   const registry = new Registry();
-  if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
+  if (opts.defaultMetrics ?? true) {
+    collectDefaultMetrics({ register: registry });
+    // promtool check metrics rejects gauges named *_total (nodejs_active_* carry the same figures) — as the agents do.
+    for (const n of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) registry.removeSingleMetric(n);
+  }
   // promtool check metrics rejects prom-client's gauges named *_total (nodejs_active_* carry the same figures).
   for (const n of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) registry.removeSingleMetric(n);
   return {

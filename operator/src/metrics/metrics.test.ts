@@ -11,4 +11,11 @@ describe('operator metrics', () => {
     expect(text).toContain('borealis_operator_reconcile_total{controller="globaldatabase",result="error"} 1');
     expect(text).toContain('borealis_operator_reconcile_duration_seconds_count{controller="globaldatabase"} 2');
   });
+
+  it('exports the default process metrics without gauges named *_total (promtool check metrics)', async () => {
+    const text = await createOperatorMetrics().registry.metrics();
+    expect(text).toContain('process_cpu_seconds_total');
+    expect(text).toContain('nodejs_active_handles ');
+    expect(text).not.toMatch(/^# TYPE \S+_total gauge$/m);
+  });
 });
