@@ -1,5 +1,8 @@
 import { Command, Option } from 'commander';
 import { demo, down, status, up, processIO, type CommandIO } from './commands/index.js';
+import { drill } from './commands/drill.js';
+import { failover } from './commands/failover.js';
+import { switchover } from './commands/switchover.js';
 import {
   collectSetting,
   parseMs,
@@ -114,6 +117,34 @@ export function buildProgram(io: CommandIO = processIO): Command {
       ),
     )
     .action(async (o) => demo(o, io));
+
+  program
+    .command('switchover')
+    .description('planned switchover (RPO 0): fence the primary, promote REGION, move the writer endpoint, rejoin the old primary')
+    .requiredOption('--to <region>', 'the secondary region to promote')
+    .option('--json', 'print the promotion report as one JSON line')
+    .action(async (o: { to: string; json?: boolean }) => switchover(o, io));
+
+  program
+    .command('failover')
+    .description('unplanned failover: promote the most advanced reachable secondary (refused past the RPO guard unless --force)')
+    .option('--to <region>', 'promote this region (refused if another one applied more, unless --force)')
+    .option('--force', 'promote even past the RPO guard or when --to names a less advanced region')
+    .option('--json', 'print the promotion report as one JSON line')
+    .action(async (o: { to?: string; force?: boolean; json?: boolean }) => failover(o, io));
+
+  program
+    .command('drill')
+    .description('regional-outage drill under a numbered write workload: prints RTO (with phases) and RPO')
+    .addOption(new Option('--type <type>', 'switchover or failover').choices(['switchover', 'failover']).makeOptionMandatory())
+    .addOption(new Option('--fault <fault>', 'failover drills: kill -9, freeze (SIGSTOP) or partition the region').choices(['kill', 'freeze', 'partition']))
+    .option('--region <region>', 'failover: the region to fault (the primary); switchover: the target')
+    .option('--to <region>', 'failover: promote this region')
+    .option('--force', 'failover: promote past the RPO guard')
+    .addOption(new Option('--writes-per-sec <n>', 'prober writes per second').argParser(parsePositive('--writes-per-sec')).default(50))
+    .option('--json', 'print the drill result as one JSON line')
+    .option('--report <file.html>', 'also write the HTML drill report')
+    .action(async (o) => drill(o, io));
 
   return program;
 }

@@ -84,7 +84,8 @@ export async function startControlCluster(opts: {
       );
     }
     const urls = members.map((m) => m.url);
-    const nc = await connect({ servers: urls, name: 'borealis-control-plane', maxReconnectAttempts: -1, reconnectTimeWait: 250 });
+    // Ping every second: a frozen member keeps its TCP connection open; missed pongs move the client on.
+    const nc = await connect({ servers: urls, name: 'borealis-control-plane', maxReconnectAttempts: -1, reconnectTimeWait: 250, pingInterval: 1_000, maxPingOut: 2 });
     let store: EpochStore | undefined;
     await waitUntil(
       'the epoch store (KV, 3 replicas) on the control cluster',

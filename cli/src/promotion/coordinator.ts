@@ -194,11 +194,41 @@ export class Coordinator {
     return `postgres://${SUPERUSER}@127.0.0.1:${p.port}/${APP_DATABASE}`;
   }
 
-  private async readRecord(): Promise<{ record: EpochRecord; revision: number }> {
-    const cur = await this.store.read();
-    if (!cur) throw new PromotionFailedError('the epoch store holds no record');
-    this.record = cur.record;
-    return cur;
+  /** Reads the store, retrying for a while: a fault may take the KV stream leader with it (re-election). */
+  private async readRecord(timeoutMs = 30_000): Promise<{ record: EpochRecord; revision: number }> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      try {
+        const cur = await this.store.read();
+        if (!cur) throw new PromotionFailedError('the epoch store holds no record');
+        this.record = cur.record;
+        return cur;
+      } catch (err) {
+        if (err instanceof PromotionFailedError || Date.now() > deadline) throw err;
+        this.log(`  epoch store not readable yet (${(err as Error).message}); retrying`);
+        await sleep(200);
+      }
+    }
+  }
+
+  /**
+   * Compare-and-set with retries: an update whose answer was lost (leader change) may have been applied, so
+   * the store is read back — our own record means success, the old one means try again, anything else lost.
+   */
+  private async advance(cur: { record: EpochRecord; revision: number }, to: string, fork: EpochFork): Promise<{ record: EpochRecord; revision: number }> {
+    const deadline = Date.now() + 15_000;
+    for (;;) {
+      try {
+        return await this.store.advance(cur, to, fork);
+      } catch (err) {
+        const now = await this.readRecord().catch(() => null);
+        if (now && now.record.epoch === cur.record.epoch + 1 && now.record.primary === to && now.record.fork?.seq === fork.seq && now.record.fork.epoch === fork.epoch) {
+          return now;
+        }
+        if (!now || now.record.epoch !== cur.record.epoch || now.revision !== cur.revision || Date.now() > deadline) throw err;
+        await sleep(200);
+      }
+    }
   }
 
   private setRoles(primary: string): void {
@@ -294,7 +324,7 @@ export class Coordinator {
         commitLsn: fenced.finalLsn,
         stream: mirrorStreamName(APP_DATABASE, to, cur.record.epoch),
       };
-      const next = await phase('cas', () => this.store.advance(cur, to, fork));
+      const next = await phase('cas', () => this.advance(cur, to, fork));
       this.record = next.record;
       await phase('promote', () => this.admin(target, 'promote', { epoch: next.record.epoch, primary: to, fork, history: next.record.history }));
       await phase('reroute', async () => {
@@ -388,7 +418,7 @@ export class Coordinator {
         Promise.all(
           secondaries.map(async (r): Promise<CandidateView> => {
             try {
-              const h = await this.admin<{ position: { epoch: number; streamSeq: number; commitLsn: string; commitTs: number } | null }>(r, 'stop-apply', {}, 3_000);
+              const h = await this.admin<{ position: { epoch: number; streamSeq: number; commitLsn: string; commitTs: number } | null }>(r, 'stop-apply', {}, 5_000);
               if (!h.position) return { region: r.name, reachable: true, error: 'nothing applied' };
               return { region: r.name, reachable: true, ...h.position };
             } catch (err) {
@@ -443,7 +473,7 @@ export class Coordinator {
       };
       let next: { record: EpochRecord; revision: number };
       try {
-        next = await phase('cas', () => this.store.advance(cur, to, fork));
+        next = await phase('cas', () => this.advance(cur, to, fork));
       } catch (err) {
         await resumeAll();
         this.metrics.failovers.inc({ kind, result: 'failed' });
@@ -548,13 +578,13 @@ export class Coordinator {
       const known = lags.filter((l): l is number => l !== null && l >= 0);
       if (known.length > 0 && known.every((l) => l * 1000 > this.opts.detectionMs)) {
         reason = `no heartbeat of ${rec.primary} reached any secondary for ${Math.min(...known).toFixed(1)} s`;
-        // The last sign of the primary's progress is the newest heartbeat any secondary applied.
-        this.lastPrimaryContact = Math.min(this.lastPrimaryContact, now - Math.min(...known) * 1000);
+        // The primary may still be committing (a partition): the loss window keeps growing with the last
+        // contact, which is why lastPrimaryContact is not moved back here.
         if (this.unhealthySince === null) this.unhealthySince = now - Math.min(...known) * 1000;
       }
     }
+    if (st && st.ready && st.epoch === rec.epoch && st.role === 'primary') this.lastPrimaryContact = now;
     if (!reason) {
-      this.lastPrimaryContact = now;
       this.unhealthySince = null;
       this.unhealthyReason = null;
       void this.reconcile();

@@ -37,7 +37,11 @@ export interface DrillResult {
   writes: { attempted: number; acknowledged: number; failed: number; acknowledgedByOldPrimaryAfterT0: number };
   reads: { region: string; ok: number; failed: number }[];
   splitBrain: { checked: boolean; oldPrimaryRejectedWrite: boolean | null; error?: string };
-  rejoin: { region: string; rejoined: boolean; role?: string; epoch?: number; lostRecorded?: number; note?: string };
+  /**
+   * The old primary after the fault: whether it rejoined as a secondary of the new epoch, how many transactions
+   * it recorded in borealis.lost_transactions, and which probe numbers of this drill are among them.
+   */
+  rejoin: { region: string; rejoined: boolean; role?: string; epoch?: number; lostRecorded?: number; lostProbeNumbers?: number[]; note?: string };
   converged: { ok: boolean; regions: { region: string; rows: number | null }[]; expected: number };
   promotion: PromotionReport;
   report: DrillReportInput;
@@ -210,6 +214,13 @@ export async function runDrill(topo: Topology, coord: Coordinator, o: DrillOptio
       if (rejoin.rejoined) {
         const lost = await query<{ n: string }>(topo.region(from).postgres.url, 'SELECT count(*) AS n FROM borealis.lost_transactions WHERE epoch = $1', [promotion.fromEpoch]).catch(() => null);
         rejoin.lostRecorded = lost ? Number(lost[0]!.n) : undefined;
+        const nums = await query<{ n: string }>(
+          topo.region(from).postgres.url,
+          `SELECT (c->'new'->>'n')::bigint AS n FROM borealis.lost_transactions, jsonb_array_elements(changes) c
+            WHERE epoch = $1 AND c->>'table' = $2 AND c->'new'->>'run' = $3 ORDER BY 1`,
+          [promotion.fromEpoch, PROBE_TABLE, run],
+        ).catch(() => null);
+        rejoin.lostProbeNumbers = nums ? nums.map((x) => Number(x.n)) : undefined;
       }
     } else {
       rejoin.note = `${from} was killed and stays down (restart it to rejoin)`;

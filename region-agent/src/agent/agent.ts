@@ -99,7 +99,7 @@ export class RegionAgent {
     await this.loadState();
     this.nc = await connectNats(c.nats.servers, `borealis-agent-${c.region}`);
     if (c.control.servers.length > 0) {
-      this.controlNc = await connectNats(c.control.servers, `borealis-agent-${c.region}-control`);
+      this.controlNc = await connectNats(c.control.servers, `borealis-agent-${c.region}-control`, { pingIntervalMs: 1_000, maxPingOut: 2 });
       this.store = await EpochStore.open(this.controlNc, c.control.bucket, c.database.name);
     }
     await this.startRole();
@@ -260,7 +260,10 @@ export class RegionAgent {
     await this.heartbeat?.stop();
     await this.capture?.stop();
     await this.apply?.stop();
-    await this.roleLoop?.catch(() => undefined);
+    // A loop stuck in a slow JetStream call (a partition) checks its stop flag when it returns; apply's
+    // connection is closed already, so nothing more commits (promotion reads the position from the database).
+    const loop = this.roleLoop?.catch(() => undefined);
+    if (loop) await Promise.race([loop, new Promise((r) => setTimeout(r, 1_000))]);
     this.lease = null;
     this.heartbeat = null;
     this.roleLoop = null;

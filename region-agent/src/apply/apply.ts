@@ -117,6 +117,7 @@ export class Apply {
     const jsm = await manager(this.nc);
     await this.waitForSource(jsm, epoch);
     await ensureStream(jsm, mirrorStreamConfig(this.opts.db, this.opts.region, this.opts.retention, epoch));
+    if (this.stopped) return; // stopped (e.g. held for a promotion) while JetStream answered slowly
 
     const client = new pg.Client({
       connectionString: this.opts.databaseUrl,
@@ -126,6 +127,10 @@ export class Apply {
       options: `${SESSION_OPTIONS} -c session_replication_role=replica -c synchronous_commit=off`,
     });
     await client.connect();
+    if (this.stopped) {
+      await client.end().catch(() => undefined);
+      return;
+    }
     this.client = client;
     client.on('error', (err) => this.log.warn({ err }, 'apply connection error'));
 

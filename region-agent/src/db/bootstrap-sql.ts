@@ -194,6 +194,10 @@ BEGIN
     END IF;
     IF r.object_type = 'table' AND r.command_tag IN ('CREATE TABLE', 'ALTER TABLE', 'CREATE TABLE AS', 'SELECT INTO') THEN
       PERFORM borealis.ensure_replica_identity(r.objid);
+      -- A primary under a write lease (docs/promotion.md) fences new tables too.
+      IF EXISTS (SELECT 1 FROM borealis.lease) THEN
+        PERFORM borealis.ensure_lease_trigger(r.objid);
+      END IF;
     END IF;
   END LOOP;
   PERFORM set_config('borealis.in_ddl_trigger', 'off', true);

@@ -2,7 +2,7 @@ import { jetstream } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import pg from 'pg';
 import type { Apply, ApplyPosition } from '../apply/index.js';
-import { WRITE_POSITION_SQL } from '../apply/index.js';
+import { readPosition, WRITE_POSITION_SQL } from '../apply/index.js';
 import type { Capture } from '../capture/index.js';
 import type { AgentConfig } from '../config/index.js';
 import { bootstrapDatabase } from '../db/index.js';
@@ -210,14 +210,17 @@ export class Promoter {
     return this.serial(async () => {
       const c = this.c;
       if (c.role !== 'secondary') throw new PromotionError(`region ${c.region} is not a secondary`);
-      const apply = this.host.currentApply();
       this.host.applyHeld = true;
       await this.host.stopRole();
-      const position = apply?.currentPosition() ?? null;
+      const position = await withClient(c.database.url, (db) => readPosition(db));
       const mirror = mirrorStreamName(c.database.name, c.region, c.epoch);
       let mirrorLastSeq: number | null = null;
       try {
-        mirrorLastSeq = (await (await manager(this.host.nats())).streams.info(mirror)).state.last_seq;
+        // Informational only: never let an unavailable JetStream API (a partition) delay the decision.
+        const info = (await manager(this.host.nats())).streams.info(mirror);
+        info.catch(() => undefined);
+        const r = await Promise.race([info, new Promise<null>((res) => setTimeout(() => res(null), 300))]);
+        mirrorLastSeq = r ? r.state.last_seq : null;
       } catch {
         mirrorLastSeq = null;
       }
@@ -254,10 +257,9 @@ export class Promoter {
           throw new PromotionError(`the epoch store does not name ${c.region} primary of epoch ${req.epoch}`);
         }
       }
-      const apply = this.host.currentApply();
       this.host.applyHeld = true;
       await this.host.stopRole();
-      const pos = apply?.currentPosition() ?? null;
+      const pos = await withClient(c.database.url, (db) => readPosition(db));
       if (!pos || pos.epoch !== req.fork.epoch || pos.streamSeq !== req.fork.seq) {
         throw new PromotionError(
           `region ${c.region} applied ${pos ? `${pos.epoch}/${pos.streamSeq}` : 'nothing'}, the fork is ${req.fork.epoch}/${req.fork.seq}`,
@@ -316,6 +318,8 @@ export class Promoter {
     seedUrl?: string;
     /** Re-seed even a secondary of the current epoch (it diverged). */
     force?: boolean;
+    /** Re-seed even when the old stream cannot be read (its losses then stay unrecorded). */
+    allowUnknownLoss?: boolean;
   }): Promise<{ mode: string; lost: LostTransaction[]; lostUnknown: string | null; ms: number }> {
     return this.serial(async () => {
       const c = this.c;
@@ -368,6 +372,10 @@ export class Promoter {
         });
         const seen = new Set(lost.map((t) => t.commitLsn));
         lost = [...lost, ...unpublished.filter((t) => !seen.has(t.commitLsn))];
+        if (lostUnknown && !req.allowUnknownLoss) {
+          // Nothing destroyed yet: the coordinator tries again (the region's NATS may still be rejoining).
+          throw new PromotionError(`cannot record this region's lost transactions yet: ${lostUnknown}`, 503);
+        }
       }
       const adminUrl = new URL(c.database.url);
       adminUrl.pathname = '/postgres';
