@@ -1,5 +1,9 @@
+import type { ResolvedRegion } from '../api/index.js';
 import type { RegionBuildContext } from './context.js';
 import { PORTS, regionNames, serviceHost, writerServiceName } from './names.js';
+
+const clusterKey = (r: ResolvedRegion): string => (r.kubeconfigSecretRef ? `${r.kubeconfigSecretRef.name}/${r.kubeconfigSecretRef.key}` : 'local');
+const sameCluster = (a: ResolvedRegion, b: ResolvedRegion): boolean => clusterKey(a) === clusterKey(b);
 
 /**
  * The region agent's JSON configuration (region-agent/src/config/schema.ts), rendered into the
@@ -21,6 +25,13 @@ export function agentConfig(ctx: RegionBuildContext): Record<string, unknown> {
     stream: { maxAgeSeconds: spec.retention.maxAgeSeconds, maxBytes: spec.retention.maxBytes, duplicateWindowSeconds: 120 },
     http: { host: '0.0.0.0', port: PORTS.agentHttp },
     log: { level: 'info' },
+    // The Data API is served only with a token; forwarded writes between agents carry the same token.
+    dataApi: { token: credentials.dataApiToken },
+    // Write forwarding reaches the other regions' agents through their api Services — those in the same cluster
+    // (a region in another cluster has no address known here).
+    peers: spec.regions
+      .filter((r) => r.name !== region.name && sameCluster(r, region))
+      .map((r) => ({ region: r.name, http: `http://${serviceHost(regionNames(gdb.name, r.name).apiService, gdb.namespace)}:${PORTS.agentHttp}` })),
   };
   if (!isPrimary) {
     config['seed'] = { sourceUrl: `postgresql://postgres:${pw}@${serviceHost(writerServiceName(gdb.name), gdb.namespace)}:${PORTS.postgres}/${db}` };

@@ -12,7 +12,7 @@ const spec: GlobalDatabaseSpec = {
   ],
 };
 const gdb = { name: 'orders', namespace: 'shop', uid: 'uid-1' };
-const credentials = { postgresPassword: 'p@ss/word', replicationPassword: 'r', dataApiToken: 't' };
+const credentials = { postgresPassword: 'p@ss/word', replicationPassword: 'r', dataApiToken: 'a-data-api-token-of-32-characters' };
 const build = (primaryRegion = 'us-east', epoch = 1) =>
   desiredObjects({ gdb, spec: resolveSpec(spec), primaryRegion, epoch, images: DEFAULT_IMAGES, credentials });
 const find = (objs: KubeObject[], kind: string, name: string): KubeObject => {
@@ -73,6 +73,9 @@ describe('desiredObjects', () => {
       expect(cfg).toMatchObject({ region: r, epoch: 7, primaryRegion: 'eu-west', role: r === 'eu-west' ? 'primary' : 'secondary' });
       expect(cfg.database.url).toBe('postgresql://postgres:p%40ss%2Fword@127.0.0.1:5432/app');
       expect(cfg.nats.servers).toEqual([`nats://orders-${r}-nats.shop.svc:4222`]);
+      expect(cfg.dataApi.token).toBe('a-data-api-token-of-32-characters');
+      const peers = { 'us-east': ['eu-west'], 'eu-west': ['us-east'], 'ap-south': [] }[r]!;
+      expect(cfg.peers).toEqual(peers.map((p) => ({ region: p, http: `http://orders-${p}-api.shop.svc:8080` })));
       if (r !== 'eu-west') expect(cfg.seed.sourceUrl).toBe('postgresql://postgres:p%40ss%2Fword@orders-writer.shop.svc:5432/app');
     }
   });
