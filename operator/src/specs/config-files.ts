@@ -14,17 +14,22 @@ export function natsConfig(ctx: RegionBuildContext): string {
     '  store_dir: /data/jetstream',
     '}',
   ];
-  if (spec.natsClusterSize > 1) {
-    const routes = Array.from({ length: spec.natsClusterSize }, (_, i) => `nats://${n.nats}-${i}.${serviceHost(n.natsPeers, gdb.namespace)}:${PORTS.natsCluster}`);
-    lines.push('cluster {', `  name: ${JSON.stringify(region.name)}`, `  listen: 0.0.0.0:${PORTS.natsCluster}`, `  routes: [${routes.map((r) => JSON.stringify(r)).join(', ')}]`, '}');
-  }
+  // Always a cluster block: JetStream in a supercluster refuses to start without configured routes
+  // ("JetStream cluster requires configured routes or solicited leafnode for the system account", seen on kind),
+  // so a one-server region lists its own route (ignored as self), as the local topology does.
+  const routes =
+    spec.natsClusterSize > 1
+      ? Array.from({ length: spec.natsClusterSize }, (_, i) => `nats://${n.nats}-${i}.${serviceHost(n.natsPeers, gdb.namespace)}:${PORTS.natsCluster}`)
+      : [`nats://127.0.0.1:${PORTS.natsCluster}`];
+  lines.push('cluster {', `  name: ${JSON.stringify(region.name)}`, `  listen: 0.0.0.0:${PORTS.natsCluster}`, `  routes: [${routes.map((r) => JSON.stringify(r)).join(', ')}]`, '}');
   const gateways = spec.regions
     .filter((r) => r.name !== region.name)
     .map((r) => {
       const addr = r.natsGatewayAddress ?? `${serviceHost(regionNames(gdb.name, r.name).nats, gdb.namespace)}:${PORTS.natsGateway}`;
       return `    { name: ${JSON.stringify(r.name)}, urls: [${JSON.stringify(`nats://${addr}`)}] }`;
     });
-  lines.push('gateway {', `  name: ${JSON.stringify(region.name)}`, `  listen: 0.0.0.0:${PORTS.natsGateway}`);
+  // Only the declared regions may connect: an unknown gateway is refused rather than joined implicitly.
+  lines.push('gateway {', `  name: ${JSON.stringify(region.name)}`, `  listen: 0.0.0.0:${PORTS.natsGateway}`, '  reject_unknown_cluster: true');
   if (gateways.length > 0) lines.push('  gateways: [', gateways.join(',\n'), '  ]');
   lines.push('}');
   return lines.join('\n') + '\n';

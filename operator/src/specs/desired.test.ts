@@ -87,7 +87,9 @@ describe('desiredObjects', () => {
     expect(conf).toContain('{ name: "us-east", urls: ["nats://orders-us-east-nats.shop.svc:7222"] }');
     expect(conf).toContain('{ name: "ap-south", urls: ["nats://ap.example.internal:30722"] }');
     expect(conf).not.toContain('{ name: "eu-west"');
-    expect(conf).not.toContain('cluster {');
+    // One server per region still needs a cluster block with a route (to itself) for JetStream in a supercluster.
+    expect(conf).toContain('cluster {\n  name: "eu-west"\n  listen: 0.0.0.0:6222\n  routes: ["nats://127.0.0.1:6222"]\n}');
+    expect(conf).toContain('reject_unknown_cluster: true');
   });
 
   it('routes a 3-server NATS cluster through its headless Service', () => {

@@ -37,7 +37,7 @@ function postgresContainer(ctx: RegionBuildContext, mode: 'writer' | 'standby', 
     command: ['sh', '/etc/borealis/postgres-entrypoint.sh'],
     env,
     ports: [{ name: 'postgres', containerPort: PORTS.postgres }],
-    readinessProbe: { exec: { command: ['sh', '-c', `/usr/lib/postgresql/${ctx.spec.engineVersion}/bin/pg_isready -h 127.0.0.1 -p ${PORTS.postgres}`] }, periodSeconds: 5 },
+    readinessProbe: { exec: { command: ['sh', '-c', `/usr/lib/postgresql/${ctx.spec.engineVersion}/bin/pg_isready -h 127.0.0.1 -p ${PORTS.postgres} -U postgres`] }, periodSeconds: 5 },
     volumeMounts: [
       { name: 'data', mountPath: '/var/lib/postgresql/data' },
       { name: 'config', mountPath: '/etc/borealis/postgres-entrypoint.sh', subPath: 'postgres-entrypoint.sh' },
