@@ -130,15 +130,15 @@ class DelayedPipe {
   private schedule(): void {
     const head = this.queue[0];
     if (!head) return;
-    const wait = Math.max(0, head.at - performance.now());
+    // Timers may fire a little early: round up, and flush() re-checks against the clock.
+    const wait = Math.max(0, Math.ceil(head.at - performance.now()));
     this.timer = setTimeout(() => this.flush(), wait);
   }
 
   private flush(): void {
     this.timer = undefined;
     const now = performance.now();
-    while (this.queue.length > 0 && this.queue[0]!.at <= now + 0.5)
-      this.write(this.queue.shift()!.chunk);
+    while (this.queue.length > 0 && this.queue[0]!.at <= now) this.write(this.queue.shift()!.chunk);
     if (this.queue.length > 0) this.schedule();
     else if (this.ended) this.dst.end();
   }

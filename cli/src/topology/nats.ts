@@ -105,7 +105,28 @@ export async function startNatsServer(opts: StartNatsServerOptions): Promise<Nat
   try {
     await waitUntil(
       `nats-server ${opts.region} /healthz?js-enabled-only=true`,
-      () => httpOk(`${monitorUrl}/healthz?js-enabled-only=true`),
+      async () => {
+        if (!(await httpOk(`${monitorUrl}/healthz?js-enabled-only=true`))) return false;
+        // The monitoring port answers for this server, not a stranger that holds the port.
+        const res = await fetch(`${monitorUrl}/varz`, { signal: AbortSignal.timeout(2000) });
+        const v = (await res.json()) as {
+          server_name?: string;
+          port?: number;
+          cluster?: { cluster_port?: number };
+          gateway?: { port?: number };
+        };
+        if (
+          v.server_name !== opts.region ||
+          v.port !== ports.client ||
+          v.cluster?.cluster_port !== ports.cluster ||
+          v.gateway?.port !== ports.gateway
+        ) {
+          throw new ProcessStartError(
+            `nats-server ${opts.region}: monitoring port ${ports.http} is answered by another server (${v.server_name})`,
+          );
+        }
+        return true;
+      },
       { timeoutMs: opts.timeoutMs ?? 30_000, process: proc },
     );
   } catch (err) {

@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync, appendFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import pg from 'pg';
 import { ProcessStartError, TopologyError } from './errors.js';
 import { allocatePort } from './ports.js';
@@ -56,19 +56,9 @@ export interface PostgresInstance {
   stop(timeoutMs?: number): Promise<void>;
 }
 
-async function canQuery(url: string, sql = 'SELECT 1'): Promise<boolean> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
-  try {
-    await client.connect();
-    await client.query(sql);
-    return true;
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
-
 function prepareDirs(dir: string): { dataDir: string; socketDir: string; logFile: string } {
-  const dataDir = join(dir, 'data');
+  // Absolute: the running server reports it as data_directory, which launchAndWait compares.
+  const dataDir = resolve(dir, 'data');
   const socketDir = join(dir, 'socket');
   const logFile = join(dir, 'postgres.log');
   if (existsSync(dataDir))
@@ -99,6 +89,82 @@ async function launch(
     stopSignal: 'SIGINT',
     env: { ...process.env, LC_ALL: 'C' },
   });
+}
+
+/**
+ * Writes borealis.conf for a port, starts the postmaster and waits until the server answering on that port
+ * is this one (its data_directory is ours — never a stranger that happens to hold the port) and `ready`
+ * holds. When the postmaster cannot bind its port (taken meanwhile by another process) and the caller did
+ * not fix the port, it retries on a fresh one.
+ */
+async function launchAndWait(args: {
+  name: string;
+  pgBinDir: string;
+  dir: string;
+  dataDir: string;
+  socketDir: string;
+  logFile: string;
+  port?: number;
+  settings?: Record<string, string>;
+  timeoutMs: number;
+  what: string;
+  ready?: (client: pg.Client) => Promise<boolean>;
+}): Promise<{ proc: ManagedProcess; port: number }> {
+  const runAs = postgresRunAs();
+  for (let attempt = 1; ; attempt++) {
+    const port = args.port ?? (await allocatePort());
+    writeFileSync(
+      join(args.dataDir, 'borealis.conf'),
+      renderPostgresConf(
+        postgresSettings({ port, socketDir: args.socketDir, settings: args.settings }),
+      ),
+    );
+    chownTree(args.dataDir, runAs);
+    const proc = await launch(args.name, args.pgBinDir, args.dir, args.dataDir, args.logFile);
+    try {
+      await waitUntil(
+        `${args.name} to accept ${args.what} on 127.0.0.1:${port}`,
+        async () => {
+          const client = new pg.Client({
+            connectionString: postgresUrl(port, 'postgres'),
+            connectionTimeoutMillis: 2000,
+          });
+          try {
+            await client.connect();
+            const r = await client.query<{ d: string }>(
+              "SELECT current_setting('data_directory') AS d",
+            );
+            if (r.rows[0]?.d !== args.dataDir) {
+              throw new ProcessStartError(
+                `${args.name}: port ${port} is answered by another PostgreSQL (data directory ${r.rows[0]?.d})`,
+              );
+            }
+            return args.ready ? await args.ready(client) : true;
+          } finally {
+            await client.end().catch(() => undefined);
+          }
+        },
+        { timeoutMs: args.timeoutMs, process: proc },
+      );
+      return { proc, port };
+    } catch (err) {
+      await proc.stop(5000);
+      const bindFailed =
+        /could not bind|Address already in use|could not create any TCP\/IP sockets/.test(
+          proc.logTail(40),
+        );
+      const stranger =
+        err instanceof ProcessStartError && /answered by another PostgreSQL/.test(err.message);
+      if (args.port === undefined && (bindFailed || stranger) && attempt < 3) {
+        appendFileSync(
+          args.logFile,
+          `\n[borealis] port ${port} was taken: retrying on another port\n`,
+        );
+        continue;
+      }
+      throw err;
+    }
+  }
 }
 
 function instance(
@@ -203,11 +269,9 @@ export async function startPostgres(opts: StartPostgresOptions): Promise<Postgre
   const name = opts.name ?? 'postgres';
   const pgBinDir = opts.pgBinDir ?? defaultPgBinDir();
   const timeoutMs = opts.timeoutMs ?? 60_000;
-  const port = opts.port ?? (await allocatePort());
   const { dataDir, socketDir, logFile } = prepareDirs(opts.dir);
   const runAs = postgresRunAs();
   chownTree(opts.dir, runAs);
-  const settings = postgresSettings({ port, socketDir, settings: opts.settings });
   if (opts.template) {
     try {
       await runCommand('cp', ['-a', opts.template, dataDir], { runAs, timeoutMs });
@@ -217,23 +281,32 @@ export async function startPostgres(opts: StartPostgresOptions): Promise<Postgre
       });
     }
   } else {
-    await initdb(name, pgBinDir, dataDir, opts.dir, settings.fsync === 'off', timeoutMs, logFile);
+    await initdb(
+      name,
+      pgBinDir,
+      dataDir,
+      opts.dir,
+      opts.settings?.fsync === 'off',
+      timeoutMs,
+      logFile,
+    );
   }
-  writeFileSync(join(dataDir, 'borealis.conf'), renderPostgresConf(settings));
   writeFileSync(join(dataDir, 'pg_hba.conf'), renderPgHba());
   appendFileSync(join(dataDir, 'postgresql.conf'), "\ninclude 'borealis.conf'\n");
-  chownTree(dataDir, runAs);
 
-  const proc = await launch(name, pgBinDir, opts.dir, dataDir, logFile);
+  const { proc, port } = await launchAndWait({
+    name,
+    pgBinDir,
+    dir: opts.dir,
+    dataDir,
+    socketDir,
+    logFile,
+    port: opts.port,
+    settings: opts.settings,
+    timeoutMs,
+    what: 'connections',
+  });
   try {
-    await waitUntil(
-      `${name} to accept connections on 127.0.0.1:${port}`,
-      () => canQuery(postgresUrl(port, 'postgres')),
-      {
-        timeoutMs,
-        process: proc,
-      },
-    );
     if (!opts.template) {
       const admin = new pg.Client({ connectionString: postgresUrl(port, 'postgres') });
       await admin.connect();
@@ -245,14 +318,12 @@ export async function startPostgres(opts: StartPostgresOptions): Promise<Postgre
     }
   } catch (err) {
     await proc.stop(5000);
-    throw err instanceof ProcessStartError
-      ? err
-      : new ProcessStartError(
-          `${name}: could not bootstrap (role ${SUPERUSER}, database ${APP_DATABASE})`,
-          {
-            cause: err,
-          },
-        );
+    throw new ProcessStartError(
+      `${name}: could not bootstrap (role ${SUPERUSER}, database ${APP_DATABASE})`,
+      {
+        cause: err,
+      },
+    );
   }
   return instance(name, port, opts.dir, dataDir, socketDir, logFile, proc);
 }
@@ -276,11 +347,9 @@ export async function startReplica(opts: StartReplicaOptions): Promise<PostgresI
   const name = opts.name ?? `${opts.primary.name} replica`;
   const pgBinDir = opts.pgBinDir ?? defaultPgBinDir();
   const timeoutMs = opts.timeoutMs ?? 60_000;
-  const port = opts.port ?? (await allocatePort());
   const { dataDir, socketDir, logFile } = prepareDirs(opts.dir);
   const runAs = postgresRunAs();
   chownTree(opts.dir, runAs);
-  const settings = postgresSettings({ port, socketDir, settings: opts.settings });
   const args = [
     '-h',
     '127.0.0.1',
@@ -296,7 +365,7 @@ export async function startReplica(opts: StartReplicaOptions): Promise<PostgresI
     '-c',
     'fast',
   ];
-  if (settings.fsync === 'off') args.push('--no-sync');
+  if (opts.settings?.fsync === 'off') args.push('--no-sync');
   try {
     await runCommand(join(pgBinDir, 'pg_basebackup'), args, { runAs, cwd: opts.dir, timeoutMs });
   } catch (err) {
@@ -304,33 +373,22 @@ export async function startReplica(opts: StartReplicaOptions): Promise<PostgresI
       cause: err,
     });
   }
-  // The copy carries the primary's borealis.conf (its port and socket): replace it with the replica's own.
-  writeFileSync(join(dataDir, 'borealis.conf'), renderPostgresConf(settings));
+  // The copy carries the primary's borealis.conf (its port and socket): launchAndWait writes the replica's own.
   const hba = join(dataDir, 'pg_hba.conf');
   if (readFileSync(hba, 'utf8') !== renderPgHba()) writeFileSync(hba, renderPgHba());
-  chownTree(dataDir, runAs);
-  const proc = await launch(name, pgBinDir, opts.dir, dataDir, logFile);
-  try {
-    await waitUntil(
-      `${name} to accept read-only connections on 127.0.0.1:${port}`,
-      async () => {
-        const client = new pg.Client({
-          connectionString: postgresUrl(port, APP_DATABASE),
-          connectionTimeoutMillis: 2000,
-        });
-        try {
-          await client.connect();
-          const r = await client.query<{ r: boolean }>('SELECT pg_is_in_recovery() AS r');
-          return r.rows[0]?.r === true;
-        } finally {
-          await client.end().catch(() => undefined);
-        }
-      },
-      { timeoutMs, process: proc },
-    );
-  } catch (err) {
-    await proc.stop(5000);
-    throw err;
-  }
+  const { proc, port } = await launchAndWait({
+    name,
+    pgBinDir,
+    dir: opts.dir,
+    dataDir,
+    socketDir,
+    logFile,
+    port: opts.port,
+    settings: opts.settings,
+    timeoutMs,
+    what: 'read-only connections',
+    ready: async (client) =>
+      (await client.query<{ r: boolean }>('SELECT pg_is_in_recovery() AS r')).rows[0]?.r === true,
+  });
   return instance(name, port, opts.dir, dataDir, socketDir, logFile, proc);
 }
