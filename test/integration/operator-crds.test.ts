@@ -119,7 +119,7 @@ describe.skipIf(!kubeApiServerToolsBuilt())('operator CRDs on a real kube-apiser
     for (const f of ['engine', 'database', 'primaryRegion', 'regions', 'replication', 'failover', 'nats']) expect(spec).toMatch(new RegExp(`^  ${f}\\s`, 'm'));
     expect(spec).toContain('requests a planned switchover');
     const regions = await api.kubectl(['explain', 'globaldatabase.spec.regions']);
-    for (const f of ['name', 'kubeconfigSecretRef', 'readers', 'storage', 'natsGatewayAddress']) expect(regions).toMatch(new RegExp(`^  ${f}\\s`, 'm'));
+    for (const f of ['name', 'kubeconfigSecretRef', 'readers', 'storage', 'postgresAddress', 'natsGatewayAddress']) expect(regions).toMatch(new RegExp(`^  ${f}\\s`, 'm'));
     const drill = await api.kubectl(['explain', 'failoverdrill.spec']);
     for (const f of ['globalDatabase', 'targetRegion', 'type', 'fault', 'workload', 'force']) expect(drill).toMatch(new RegExp(`^  ${f}\\s`, 'm'));
   });

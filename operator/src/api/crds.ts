@@ -73,6 +73,10 @@ export const globalDatabaseSpecSchema: JsonSchema = obj(
             [],
             { default: { size: '1Gi', natsSize: '1Gi' } },
           ),
+          postgresAddress: str(
+            "host:port other regions use to reach this region's PostgreSQL writer (seeding a secondary in another cluster from the primary). Defaults to the in-cluster writer Service.",
+            { pattern: '^[A-Za-z0-9.-]+:[0-9]{1,5}$' },
+          ),
           natsGatewayAddress: str(
             "host:port other regions use to reach this region's NATS gateway. Needed when regions run in different clusters; defaults to the in-cluster Service name.",
             { pattern: '^[A-Za-z0-9.-]+:[0-9]{1,5}$' },

@@ -39,6 +39,7 @@ export interface RegionSpec {
   readers?: number;
   storage?: { size?: string; natsSize?: string; storageClassName?: string };
   natsGatewayAddress?: string;
+  postgresAddress?: string;
 }
 
 export type FailoverMode = 'manual' | 'automatic';
@@ -154,6 +155,7 @@ export interface ResolvedRegion {
   readers: number;
   storage: { size: string; natsSize: string; storageClassName?: string };
   natsGatewayAddress?: string;
+  postgresAddress?: string;
 }
 
 export interface ResolvedSpec {
@@ -181,6 +183,7 @@ export function resolveSpec(spec: GlobalDatabaseSpec): ResolvedSpec {
       if (r.storage?.storageClassName) out.storage.storageClassName = r.storage.storageClassName;
       if (r.kubeconfigSecretRef) out.kubeconfigSecretRef = { name: r.kubeconfigSecretRef.name, key: r.kubeconfigSecretRef.key ?? 'kubeconfig' };
       if (r.natsGatewayAddress) out.natsGatewayAddress = r.natsGatewayAddress;
+      if (r.postgresAddress) out.postgresAddress = r.postgresAddress;
       return out;
     }),
     maxLagSeconds: spec.replication?.maxLagSeconds ?? 1,

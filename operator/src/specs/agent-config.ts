@@ -34,7 +34,13 @@ export function agentConfig(ctx: RegionBuildContext): Record<string, unknown> {
       .map((r) => ({ region: r.name, http: `http://${serviceHost(regionNames(gdb.name, r.name).apiService, gdb.namespace)}:${PORTS.agentHttp}` })),
   };
   if (!isPrimary) {
-    config['seed'] = { sourceUrl: `postgresql://postgres:${pw}@${serviceHost(writerServiceName(gdb.name), gdb.namespace)}:${PORTS.postgres}/${db}` };
+    // Seed from the primary: through the writer Service when it is in this cluster, else at its declared postgresAddress.
+    const primary = spec.regions.find((r) => r.name === ctx.primaryRegion);
+    const host =
+      primary && !sameCluster(primary, region) && primary.postgresAddress
+        ? primary.postgresAddress
+        : `${serviceHost(writerServiceName(gdb.name), gdb.namespace)}:${PORTS.postgres}`;
+    config['seed'] = { sourceUrl: `postgresql://postgres:${pw}@${host}/${db}` };
   }
   return config;
 }

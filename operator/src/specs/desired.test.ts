@@ -6,7 +6,7 @@ import { CONFIG_HASH_ANNOTATION, DEFAULT_IMAGES, desiredObjects, generateCredent
 const spec: GlobalDatabaseSpec = {
   primaryRegion: 'us-east',
   regions: [
-    { name: 'us-east', readers: 2 },
+    { name: 'us-east', readers: 2, postgresAddress: 'us-east.example.internal:30432' },
     { name: 'eu-west', readers: 0 },
     { name: 'ap-south', kubeconfigSecretRef: { name: 'ap-kubeconfig' }, natsGatewayAddress: 'ap.example.internal:30722' },
   ],
@@ -76,8 +76,21 @@ describe('desiredObjects', () => {
       expect(cfg.dataApi.token).toBe('a-data-api-token-of-32-characters');
       const peers = { 'us-east': ['eu-west'], 'eu-west': ['us-east'], 'ap-south': [] }[r]!;
       expect(cfg.peers).toEqual(peers.map((p) => ({ region: p, http: `http://orders-${p}-api.shop.svc:8080` })));
+      // us-east (same cluster as the primary eu-west) seeds through the writer Service; ap-south (another cluster) too,
+      // as eu-west declares no postgresAddress.
       if (r !== 'eu-west') expect(cfg.seed.sourceUrl).toBe('postgresql://postgres:p%40ss%2Fword@orders-writer.shop.svc:5432/app');
     }
+  });
+
+  it('seeds a secondary in another cluster from the primary region\'s postgresAddress', () => {
+    const objs = build('us-east', 1).flatMap((g) => g.objects);
+    const s = find(objs, 'Secret', 'orders-ap-south-agent') as KubeObject & { data: Record<string, string> };
+    const cfg = agentConfigSchema.parse(JSON.parse(Buffer.from(s.data['config.json']!, 'base64').toString('utf8')));
+    expect(cfg.seed.sourceUrl).toBe('postgresql://postgres:p%40ss%2Fword@us-east.example.internal:30432/app');
+    const w = find(objs, 'Secret', 'orders-eu-west-agent') as KubeObject & { data: Record<string, string> };
+    expect(agentConfigSchema.parse(JSON.parse(Buffer.from(w.data['config.json']!, 'base64').toString('utf8'))).seed.sourceUrl).toBe(
+      'postgresql://postgres:p%40ss%2Fword@orders-writer.shop.svc:5432/app',
+    );
   });
 
   it('gateways each NATS cluster to every other region, using natsGatewayAddress when given', () => {
