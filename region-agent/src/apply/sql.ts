@@ -26,7 +26,11 @@ const MAX_ROWS_PER_INSERT = 1_000;
  * replica identity: `key` columns with `=` (a primary key or replica identity index), or — for
  * REPLICA IDENTITY FULL (`fullIdentity`) — every column compared by its text form, one row via ctid.
  */
-export function buildStatements(changes: readonly Change[], fullIdentity: (schema: string, table: string) => boolean): Statement[] {
+export function buildStatements(
+  changes: readonly Change[],
+  fullIdentity: (schema: string, table: string) => boolean,
+  literal?: (value: string) => string,
+): Statement[] {
   const out: Statement[] = [];
   let i = 0;
   while (i < changes.length) {
@@ -41,7 +45,7 @@ export function buildStatements(changes: readonly Change[], fullIdentity: (schem
         rows.push(n.new ?? {});
         j++;
       }
-      out.push(insertStatement(c.schema, c.table, cols, rows));
+      out.push(insertStatement(c.schema, c.table, cols, rows, literal));
       i = j;
       continue;
     }
@@ -58,11 +62,24 @@ function sameColumns(cols: string[], row: Record<string, ColumnValue>): boolean 
   return keys.length === cols.length && keys.every((k, idx) => k === cols[idx]);
 }
 
-export function insertStatement(schema: string, table: string, cols: string[], rows: Record<string, ColumnValue>[]): Statement {
+/**
+ * A multi-row INSERT. With `literal` (a quoting function such as pg's escapeLiteral) the values are
+ * written into the text as quoted literals and no parameters are bound — for the apply fast path, which
+ * sends a whole group as one simple-protocol query.
+ */
+export function insertStatement(
+  schema: string,
+  table: string,
+  cols: string[],
+  rows: Record<string, ColumnValue>[],
+  literal?: (value: string) => string,
+): Statement {
   const values: ColumnValue[] = [];
   const tuples = rows.map((row) => {
     const ps = cols.map((col) => {
-      values.push(row[col] ?? null);
+      const v = row[col] ?? null;
+      if (literal) return v === null ? 'NULL' : literal(v);
+      values.push(v);
       return `$${values.length}`;
     });
     return `(${ps.join(', ')})`;
@@ -141,4 +158,10 @@ export function mergeTransactions(txs: readonly Transaction[]): Transaction {
   const changes: Change[] = [];
   for (const tx of txs) for (const c of tx.changes) changes.push(c);
   return { ...last, changes };
+}
+
+/** Pure: true when a transaction is plain and only inserts rows (the apply fast path's condition). */
+export function isInsertOnlyTransaction(tx: Transaction): boolean {
+  for (const c of tx.changes) if (c.op !== 'I' || c.schema === 'borealis') return false;
+  return true;
 }
