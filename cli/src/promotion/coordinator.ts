@@ -326,7 +326,7 @@ export class Coordinator {
       };
       const next = await phase('cas', () => this.advance(cur, to, fork));
       this.record = next.record;
-      await phase('promote', () => this.admin(target, 'promote', { epoch: next.record.epoch, primary: to, fork, history: next.record.history }));
+      await phase('promote', () => this.promoteAfterCas(target, next.record, fork));
       await phase('reroute', async () => {
         writer.setTarget({ host: '127.0.0.1', port: target.postgres.port });
         writer.accept();
@@ -363,6 +363,24 @@ export class Coordinator {
       this.finish(report);
       return report;
     });
+  }
+
+  /**
+   * After the CAS the epoch belongs to the target: promotion is retried (a slow store, a KV leader change)
+   * rather than abandoned; until it succeeds the writer endpoint keeps refusing.
+   */
+  private async promoteAfterCas(target: Region, record: EpochRecord, fork: EpochFork): Promise<void> {
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      try {
+        await this.admin(target, 'promote', { epoch: record.epoch, primary: target.name, fork, history: record.history });
+        return;
+      } catch (err) {
+        if (Date.now() > deadline) throw err;
+        this.log(`  promote of ${target.name} failed (${(err as Error).message}); retrying`);
+        await sleep(250);
+      }
+    }
   }
 
   private finish(report: PromotionReport): void {
@@ -481,7 +499,7 @@ export class Coordinator {
       }
       const casAt = Date.now();
       this.record = next.record;
-      await phase('promote', () => this.admin(target, 'promote', { epoch: next.record.epoch, primary: to, fork, history: next.record.history }));
+      await phase('promote', () => this.promoteAfterCas(target, next.record, fork));
       await phase('reroute', async () => {
         // The old primary renews its lease only after reading its own epoch from the store: past CAS + lease
         // no write of the old epoch can commit anywhere.

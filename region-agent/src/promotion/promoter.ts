@@ -252,7 +252,18 @@ export class Promoter {
       if (c.role !== 'secondary') throw new PromotionError(`region ${c.region} is ${c.role} in epoch ${c.epoch}`);
       if (req.epoch <= c.epoch) throw new PromotionError(`epoch ${req.epoch} is not newer than ${c.epoch}`);
       if (this.host.store) {
-        const cur = await this.host.store.read();
+        // A fault may have taken the KV leader (or this agent's control connection) with it: retry a while.
+        const deadline = Date.now() + 20_000;
+        let cur: Awaited<ReturnType<EpochStore['read']>> = null;
+        for (;;) {
+          try {
+            cur = await this.host.store.read();
+            break;
+          } catch (err) {
+            if (Date.now() > deadline) throw new PromotionError(`cannot read the epoch store: ${(err as Error).message}`, 503, { cause: err });
+            await sleep(200);
+          }
+        }
         if (!cur || cur.record.epoch !== req.epoch || cur.record.primary !== c.region) {
           throw new PromotionError(`the epoch store does not name ${c.region} primary of epoch ${req.epoch}`);
         }
