@@ -50,11 +50,17 @@ function quantile(sorted, q) {
 /** Per-second request count, failures and latency quantiles by kind, from k6's JSON output. */
 export async function timelineFromJson(file) {
   const buckets = new Map(); // second -> kind -> {d: [], failed: n, total: n}
+  const errors = new Map(); // "region code status" -> count
   let t0 = Infinity;
   const rl = createInterface({ input: createReadStream(file), crlfDelay: Infinity });
   for await (const line of rl) {
     if (!line.includes('"Point"')) continue;
     const p = JSON.parse(line);
+    if (p.metric === 'borealis_data_api_errors') {
+      const key = `${p.data.tags?.region ?? '?'} ${p.data.tags?.code ?? '?'} (HTTP ${p.data.tags?.status ?? '?'})`;
+      errors.set(key, (errors.get(key) ?? 0) + p.data.value);
+      continue;
+    }
     if (p.metric !== 'http_req_duration' && p.metric !== 'http_req_failed') continue;
     const kind = p.data.tags?.kind;
     if (kind !== 'write' && kind !== 'read' && kind !== 'transfer') continue;
@@ -72,6 +78,7 @@ export async function timelineFromJson(file) {
     }
   }
   const first = Math.floor(t0 / 1000);
+  timelineFromJson.lastErrors = [...errors.entries()].sort((a, b) => b[1] - a[1]);
   return [...buckets.keys()].sort((a, b) => a - b).map((sec) => {
     const row = { t: sec - first, kinds: {} };
     for (const [kind, k] of buckets.get(sec)) {
@@ -99,7 +106,7 @@ export function renderTimeline(rows) {
  * Runs one scenario. Resolves with k6's exit code (0 = every threshold held, 99 = a threshold failed),
  * the summary export and, with timeline, the per-second table.
  */
-export async function runScenario({ scenario, topology, env = {}, k6Args = [], timeline = scenario === 'failover', during, duringAfterS = 10, out = (s) => process.stdout.write(s), err = (s) => process.stderr.write(s), signal }) {
+export async function runScenario({ scenario, topology, env = {}, k6Args = [], timeline = scenario === 'failover', during, drill: drillSpec, duringAfterS = 10, out = (s) => process.stdout.write(s), err = (s) => process.stderr.write(s), signal }) {
   if (!SCENARIOS.includes(scenario)) throw new LoadRunError(`unknown scenario ${JSON.stringify(scenario)}: one of ${SCENARIOS.join(', ')}`);
   const k6 = k6Binary();
   if (!k6) throw new LoadRunError('k6 is not built: run "bash hack/tools.sh install k6" (or set K6_BIN)');
@@ -112,7 +119,7 @@ export async function runScenario({ scenario, topology, env = {}, k6Args = [], t
   let drill;
   try {
     const child = spawn(k6, args, {
-      env: { ...process.env, ...env, BOREALIS_REGIONS: JSON.stringify(regions), BOREALIS_DATA_API_TOKEN: topology.dataApiToken, K6_NO_USAGE_REPORT: 'true' },
+      env: { ...process.env, ...(drillSpec ? { DRILL_AT_S: String(duringAfterS) } : {}), ...env, BOREALIS_REGIONS: JSON.stringify(regions), BOREALIS_DATA_API_TOKEN: topology.dataApiToken, K6_NO_USAGE_REPORT: 'true' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     child.stdout.on('data', (d) => out(d.toString()));
@@ -120,7 +127,28 @@ export async function runScenario({ scenario, topology, env = {}, k6Args = [], t
     const onAbort = () => child.kill('SIGINT');
     signal?.addEventListener('abort', onAbort, { once: true });
     let drillTimer;
-    if (during) {
+    let drillResult;
+    if (drillSpec) {
+      // `<type>[:<fault>]`, e.g. switchover, failover:kill — the control plane's POST /promotion/drill.
+      const [type, fault] = drillSpec.split(':');
+      drillTimer = setTimeout(() => {
+        err(`[load] t+${duringAfterS}s: ${type} drill${fault ? ` (fault ${fault})` : ''} through ${topology.controlPlane}/promotion/drill\n`);
+        drillResult = fetch(`${topology.controlPlane}/promotion/drill`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ type, ...(fault ? { fault } : {}) }),
+        })
+          .then(async (res) => ({ status: res.status, body: await res.json() }))
+          .then((r) => {
+            const b = r.body;
+            err(r.status === 200
+              ? `[load] drill done: ${b.drill.from} -> ${b.drill.to}, RTO ${b.rtoSeconds} s (detect ${b.phases.detectS}, decide+fence ${b.phases.decideFenceS}, promote ${b.phases.promoteS}, reroute ${b.phases.rerouteS}), RPO ${b.rpo.transactions} transaction(s)\n`
+              : `[load] drill failed: HTTP ${r.status} ${JSON.stringify(b)}\n`);
+            return r;
+          })
+          .catch((e) => err(`[load] drill request failed: ${e.message}\n`));
+      }, duringAfterS * 1000);
+    } else if (during) {
       drillTimer = setTimeout(() => {
         err(`[load] t+${duringAfterS}s: running ${during}\n`);
         drill = spawn('bash', ['-c', during], { stdio: ['ignore', 'inherit', 'inherit'] });
@@ -134,10 +162,12 @@ export async function runScenario({ scenario, topology, env = {}, k6Args = [], t
     clearTimeout(drillTimer);
     signal?.removeEventListener('abort', onAbort);
     if (drill && drill.exitCode === null) await new Promise((r) => drill.on('exit', r));
-    const result = { code, summary: existsSync(summary) ? JSON.parse(readFileSync(summary, 'utf8')) : null, timeline: null };
+    const result = { code, summary: existsSync(summary) ? JSON.parse(readFileSync(summary, 'utf8')) : null, timeline: null, drill: drillResult ? await drillResult : null };
     if (timeline && existsSync(json)) {
       result.timeline = await timelineFromJson(json);
       out(`\nerror rate and latency over time (${scenario}):\n${renderTimeline(result.timeline)}\n`);
+      result.errors = timelineFromJson.lastErrors;
+      if (result.errors.length > 0) out(`errors by region and code:\n${result.errors.map(([k, n]) => `  ${String(n).padStart(6)}  ${k}`).join('\n')}\n`);
     }
     return result;
   } finally {

@@ -78,6 +78,8 @@ export class DataApi {
   private readonly tokenDigest: Buffer;
   private readonly limits: RequestLimits;
   private primaryDownUntil = 0;
+  /** role/epoch the pool's sessions were opened under: a change (promotion, demotion) renews them. */
+  private poolTerm = '';
   private primaryDownReason = '';
   private readonly requests?: Counter<'route' | 'status' | 'forwarded'>;
   private readonly duration?: Histogram<'route' | 'forwarded'>;
@@ -232,13 +234,23 @@ export class DataApi {
   private async serve(r: DataRequest, req: IncomingMessage): Promise<Outcome> {
     const deadline = Date.now() + r.timeoutMs;
     const view = this.deps.view();
+    const term = `${view.role}/${view.epoch}`;
+    if (term !== this.poolTerm) {
+      if (this.poolTerm !== '') {
+        this.deps.log.info({ from: this.poolTerm, to: term }, 'data api: role or epoch changed; renewing database sessions');
+        this.runner.refresh();
+        this.primaryDownUntil = 0;
+      }
+      this.poolTerm = term;
+    }
     const forwardedBy = req.headers[FORWARDED_BY];
     if (typeof forwardedBy === 'string') return this.serveForwarded(r, req, view, deadline);
 
     if (view.role === 'primary') {
       if (r.session) await this.waitLocal(r.session, deadline, false);
-      const readOnly = r.mode === 'read';
-      const run = await this.runner.run(r.statements, { readOnly, deadline, maxRows: this.s.maxRows, wantLsn: true });
+      // A fenced primary (promotion under way) takes no write, whatever its database's defaults say.
+      const readOnly = r.mode === 'read' || view.promoting === true;
+      const run = await this.runner.run(r.statements, { readOnly, deadline, maxRows: this.s.maxRows, wantLsn: true, expectWritable: !readOnly });
       const position = await this.positionOf(run, view.epoch);
       if (position && !readOnly && r.consistency === 'global') await this.waitGlobal(position, deadline);
       return { servedBy: view.region, forwarded: false, results: run.results, position };
@@ -282,7 +294,7 @@ export class DataApi {
         retryAfterMs: this.s.unreachableHoldMs,
       });
     }
-    const run = await this.runner.run(r.statements, { readOnly: false, deadline, maxRows: this.s.maxRows, wantLsn: true });
+    const run = await this.runner.run(r.statements, { readOnly: false, deadline, maxRows: this.s.maxRows, wantLsn: true, expectWritable: true });
     return { servedBy: view.region, forwarded: false, results: run.results, position: await this.positionOf(run, view.epoch) };
   }
 

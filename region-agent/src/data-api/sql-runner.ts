@@ -19,6 +19,11 @@ export interface RunOptions {
   maxRows: number;
   /** Take `pg_current_wal_insert_lsn()` right after COMMIT, in the same round trip (the write's commit position). */
   wantLsn: boolean;
+  /**
+   * This region is the primary now: a read-only error (25006) means the session still carries the
+   * database's read-only default from before a promotion, so that connection is dropped, not reused.
+   */
+  expectWritable?: boolean;
 }
 
 export interface RunResult {
@@ -59,10 +64,11 @@ export function isTransactionControl(sql: string): boolean {
  * (extended query protocol, one statement per text: a client's text is never concatenated into SQL).
  */
 export class SqlRunner {
-  private readonly pool: pg.Pool;
+  private pool: pg.Pool;
+  private readonly poolConfig: pg.PoolConfig;
 
   constructor(url: string, poolSize: number, connectTimeoutMs: number) {
-    this.pool = new pg.Pool({
+    this.poolConfig = {
       connectionString: url,
       max: poolSize,
       connectionTimeoutMillis: connectTimeoutMs,
@@ -70,7 +76,8 @@ export class SqlRunner {
       application_name: 'borealis-data-api',
       options: '-c TimeZone=UTC -c DateStyle=ISO,MDY -c IntervalStyle=postgres -c bytea_output=hex',
       types,
-    });
+    };
+    this.pool = new pg.Pool(this.poolConfig);
     // An idle client's error (PostgreSQL restarted) must not crash the agent; the pool drops that client.
     this.pool.on('error', () => undefined);
   }
@@ -161,6 +168,8 @@ export class SqlRunner {
       return { results, lsn, commit };
     } catch (err) {
       if (!isPgError(err) && !(err instanceof DataApiError)) broken = err as Error;
+      const sqlstate = isPgError(err) ? err.code : err instanceof DataApiError ? err.body.sqlstate : undefined;
+      if (o.expectWritable && sqlstate === '25006') broken = err as Error;
       if (open && !broken) {
         await client.query('ROLLBACK; RESET ALL').catch((e: unknown) => {
           broken = e as Error;
@@ -181,6 +190,14 @@ export class SqlRunner {
   /** Connections in use and waiting requests (metrics). */
   stats(): { total: number; idle: number; waiting: number } {
     return { total: this.pool.totalCount, idle: this.pool.idleCount, waiting: this.pool.waitingCount };
+  }
+
+  /** Replaces every pooled connection (new sessions take the database's current defaults); in-flight requests finish on the old pool. */
+  refresh(): void {
+    const old = this.pool;
+    this.pool = new pg.Pool(this.poolConfig);
+    this.pool.on('error', () => undefined);
+    void old.end().catch(() => undefined);
   }
 
   async close(): Promise<void> {
