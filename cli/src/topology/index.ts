@@ -1,5 +1,5 @@
 export * from './errors.js';
-export { allocatePort, allocatePorts } from './ports.js';
+export { allocatePort, allocatePorts, releasePort } from './ports.js';
 export { ManagedProcess, waitUntil, runCommand, liveChildren, type RunAs } from './process.js';
 export * from './postgres-config.js';
 export {

@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createServer } from 'node:net';
 import { PortAllocationError } from './errors.js';
 
@@ -13,6 +15,79 @@ import { PortAllocationError } from './errors.js';
 
 /** Ports handed out by this process. */
 const handedOut = new Set<number>();
+
+/**
+ * Cross-process reservations: several Borealis processes (test files, a demo, benchmarks) allocate ports at
+ * once and bind them only later, so a port free when checked may be taken by another Borealis process
+ * before its owner binds it. Each allocation therefore also creates <lockDir>/<port> (exclusive create,
+ * holding the pid); ports whose lock names a live process are skipped; a dead owner's lock is reclaimed.
+ * Locks go when the port is released (Topology.stop) or when this process exits.
+ */
+function lockDir(): string {
+  return process.env.BOREALIS_PORT_LOCK_DIR ?? join(tmpdir(), 'borealis-port-locks');
+}
+
+let exitHook = false;
+function releaseAllOnExit(): void {
+  if (exitHook) return;
+  exitHook = true;
+  process.on('exit', () => {
+    for (const port of handedOut) releasePort(port);
+  });
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Takes the cross-process lock of a port; false when another live process holds it. */
+function lockPort(port: number): boolean {
+  const dir = lockDir();
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, String(port));
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = openSync(path, 'wx');
+      try {
+        writeSync(fd, String(process.pid));
+      } finally {
+        closeSync(fd);
+      }
+      return true;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    let owner = NaN;
+    try {
+      owner = Number(readFileSync(path, 'utf8'));
+    } catch {
+      continue; // released meanwhile
+    }
+    if (Number.isInteger(owner) && owner > 0 && pidAlive(owner)) return false;
+    try {
+      unlinkSync(path); // its owner is gone
+    } catch {
+      // someone else reclaimed it first
+    }
+  }
+  return false;
+}
+
+/** Gives a port back (its cross-process lock is removed). */
+export function releasePort(port: number): void {
+  handedOut.delete(port);
+  const path = join(lockDir(), String(port));
+  try {
+    if (Number(readFileSync(path, 'utf8')) === process.pid) unlinkSync(path);
+  } catch {
+    // not locked by us
+  }
+}
 
 /** The range ports are drawn from (pure: from the override and the kernel's ephemeral range). */
 export function portRange(
@@ -64,9 +139,17 @@ export async function allocatePort(host = '127.0.0.1'): Promise<number> {
   for (let attempt = 0; attempt < 200; attempt++) {
     const port = lo + Math.floor(Math.random() * (hi - lo + 1));
     if (handedOut.has(port)) continue;
+    if (!lockPort(port)) continue;
     if (await tryBind(host, port)) {
       handedOut.add(port);
+      releaseAllOnExit();
       return port;
+    }
+    const path = join(lockDir(), String(port));
+    try {
+      unlinkSync(path);
+    } catch {
+      // already gone
     }
   }
   throw new PortAllocationError(`no free port on ${host} in ${lo}-${hi} after 200 attempts`);
