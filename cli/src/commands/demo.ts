@@ -10,6 +10,8 @@ import {
   type WorkloadStats,
 } from '../workload/index.js';
 import { runK6Demo } from './demo-k6.js';
+import { runDrill } from '../promotion/drill.js';
+import { formatDrill } from '../promotion/format.js';
 import { CommandError, waitForStopSignal, type CommandIO } from './io.js';
 import type { TopologyCliOptions } from './options.js';
 
@@ -150,6 +152,20 @@ export async function demo(opts: DemoOptions, io: CommandIO): Promise<void> {
     io.out(
       `ready in ${readyS.toFixed(1)} s; converged: ${regions.length} region(s) hold the same ${result.sums[0]!.rows} rows of ${DEMO_TABLE} (checksum ${result.sums[0]!.checksum}), ${(result.tookMs / 1000).toFixed(1)} s after the workload stopped`,
     );
+    if (topo.coordinator && topo.regions.length > 1) {
+      // The outage drill (docs/promotion.md): freeze the primary region under writes, fail over, rejoin it.
+      io.err(`failover drill: freezing the primary region ${topo.primary.name} under 50 writes/s…`);
+      const d = await runDrill(topo, topo.coordinator, { type: 'failover', fault: 'freeze', writesPerSec: 50, preMs: 2_000, settleMs: 1_000 });
+      const lagBefore = d.report.lag
+        .map((l) => {
+          const before = l.samples.filter((x) => x.t < d.drill.t0);
+          const last = before[before.length - 1];
+          return last ? `${l.region} ${last.seconds.toFixed(3)} s` : null;
+        })
+        .filter((x): x is string => x !== null);
+      io.out(`replication lag before the fault: ${lagBefore.join(', ')}`);
+      io.out(formatDrill(d));
+    }
   } finally {
     signals.dispose();
     if (topo) {

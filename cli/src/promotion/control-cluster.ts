@@ -15,6 +15,8 @@ export interface ControlMember {
   url: string;
   monitorUrl: string;
   process: ManagedProcess;
+  configFile: string;
+  dir: string;
 }
 
 export interface ControlCluster {
@@ -23,6 +25,8 @@ export interface ControlCluster {
   bucket: string;
   nc: NatsConnection;
   store: EpochStore;
+  /** Starts again the members of a region that are not running (its JetStream store is kept). */
+  restartMembersOf(region: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -70,7 +74,15 @@ export async function startControlCluster(opts: {
       } catch (err) {
         throw new ProcessStartError(`cannot start the control cluster member ${name} (${binary})`, { cause: err });
       }
-      members.push({ name, region: placement[k] ?? null, url: `nats://127.0.0.1:${ports[k]!.client}`, monitorUrl: `http://127.0.0.1:${ports[k]!.http}`, process: proc });
+      members.push({
+        name,
+        region: placement[k] ?? null,
+        url: `nats://127.0.0.1:${ports[k]!.client}`,
+        monitorUrl: `http://127.0.0.1:${ports[k]!.http}`,
+        process: proc,
+        configFile,
+        dir,
+      });
     }
     for (const m of members) {
       await waitUntil(
@@ -106,6 +118,12 @@ export async function startControlCluster(opts: {
       bucket: EPOCH_BUCKET,
       nc,
       store: store!,
+      restartMembersOf: async (region: string) => {
+        for (const m of members) {
+          if (m.region !== region || !m.process.exited) continue;
+          m.process = await ManagedProcess.spawn({ name: `nats-server ${m.name}`, command: binary, args: ['-c', m.configFile], logFile: join(m.dir, 'nats.log'), cwd: m.dir });
+        }
+      },
       stop: async () => {
         await nc.close().catch(() => undefined);
         await stopAll();

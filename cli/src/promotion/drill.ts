@@ -34,6 +34,7 @@ export interface DrillResult {
   rpo: { transactions: number; windowSeconds: number; lostNumbers: number[] };
   /** Switchover: longest gap between acknowledged writes around the switchover. */
   writeGapSeconds: number;
+  /** acknowledgedByOldPrimaryAfterT0: writes sent after the writer endpoint left the old primary yet acknowledged by it (must be 0). */
   writes: { attempted: number; acknowledged: number; failed: number; acknowledgedByOldPrimaryAfterT0: number };
   reads: { region: string; ok: number; failed: number }[];
   splitBrain: { checked: boolean; oldPrimaryRejectedWrite: boolean | null; error?: string };
@@ -75,7 +76,7 @@ export async function injectFault(topo: Topology, fault: Fault, region: string):
   else topo.isolate(region);
 }
 
-export function recoverFault(topo: Topology, fault: Fault, region: string): boolean {
+export async function recoverFault(topo: Topology, fault: Fault, region: string): Promise<boolean> {
   if (fault === 'freeze') {
     for (const p of regionProcesses(topo, region)) p.resume();
     return true;
@@ -84,7 +85,8 @@ export function recoverFault(topo: Topology, fault: Fault, region: string): bool
     topo.heal(region);
     return true;
   }
-  return false; // a killed region stays down (restart is not automated yet)
+  await topo.restartRegion(region); // kill: every process starts again on its own data
+  return true;
 }
 
 /**
@@ -179,7 +181,7 @@ export async function runDrill(topo: Topology, coord: Coordinator, o: DrillOptio
     // Recover the faulted region; the coordinator's monitor rejoins it as a secondary.
     let recovered = true;
     if (fault) {
-      recovered = recoverFault(topo, fault, faultRegion);
+      recovered = await recoverFault(topo, fault, faultRegion);
       faulted = false;
     }
     const splitBrain: DrillResult['splitBrain'] = { checked: false, oldPrimaryRejectedWrite: null };
@@ -223,7 +225,7 @@ export async function runDrill(topo: Topology, coord: Coordinator, o: DrillOptio
         rejoin.lostProbeNumbers = nums ? nums.map((x) => Number(x.n)) : undefined;
       }
     } else {
-      rejoin.note = `${from} was killed and stays down (restart it to rejoin)`;
+      rejoin.note = `${from} did not come back`;
     }
     await prober.stop();
 
@@ -271,7 +273,8 @@ export async function runDrill(topo: Topology, coord: Coordinator, o: DrillOptio
         attempted: prober.ledger.length,
         acknowledged: acked.length,
         failed: prober.ledger.length - acked.length,
-        acknowledgedByOldPrimaryAfterT0: acked.filter((e) => e.port === oldPort && e.ackAt! > (promotion.writerRefused.from)).length,
+        // Writes sent after the writer endpoint stopped routing to the old primary, yet acknowledged by it.
+        acknowledgedByOldPrimaryAfterT0: acked.filter((e) => e.port === oldPort && e.sentAt > promotion.writerRefused.from).length,
       },
       reads: topo.regions.map((r) => ({
         region: r.name,
@@ -318,6 +321,6 @@ export async function runDrill(topo: Topology, coord: Coordinator, o: DrillOptio
   } finally {
     clearInterval(lagTimer);
     await prober.stop();
-    if (faulted && fault) recoverFault(topo, fault, faultRegion);
+    if (faulted && fault) await recoverFault(topo, fault, faultRegion).catch(() => undefined);
   }
 }

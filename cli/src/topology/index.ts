@@ -5,6 +5,7 @@ export * from './postgres-config.js';
 export {
   startPostgres,
   startReplica,
+  restartPostgres,
   createPostgresTemplate,
   defaultPgBinDir,
   type StartPostgresOptions,

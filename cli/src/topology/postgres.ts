@@ -392,3 +392,35 @@ export async function startReplica(opts: StartReplicaOptions): Promise<PostgresI
   });
   return instance(name, port, opts.dir, dataDir, socketDir, logFile, proc);
 }
+
+/**
+ * Starts a stopped or killed instance again on its own data directory and port (promotion drills: a killed
+ * region coming back). The returned instance describes the new postmaster; PostgreSQL runs crash recovery.
+ */
+export async function restartPostgres(
+  inst: PostgresInstance,
+  opts: { pgBinDir?: string; settings?: Record<string, string>; timeoutMs?: number } = {},
+): Promise<PostgresInstance> {
+  const deadline = Date.now() + (opts.timeoutMs ?? 60_000);
+  for (;;) {
+    try {
+      const { proc } = await launchAndWait({
+        name: inst.name,
+        pgBinDir: opts.pgBinDir ?? defaultPgBinDir(),
+        dir: inst.dir,
+        dataDir: inst.dataDir,
+        socketDir: inst.socketDir,
+        logFile: inst.logFile,
+        port: inst.port,
+        settings: opts.settings,
+        timeoutMs: Math.max(5_000, deadline - Date.now()),
+        what: 'connections after a restart',
+      });
+      return instance(inst.name, inst.port, inst.dir, inst.dataDir, inst.socketDir, inst.logFile, proc);
+    } catch (err) {
+      // Backends of a killed postmaster may still hold its shared memory for a moment.
+      if (Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+}

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildAgentConfig } from './agent-config.js';
+import { buildAgentConfig, type AgentConfigFile } from './agent-config.js';
 import { spawnAgent, waitAgentReady, type AgentInstance } from './agent.js';
 import { ControlPlane } from './control-plane.js';
 import { TcpEndpoint } from './endpoint.js';
@@ -10,6 +10,7 @@ import { TopologyError, TopologyOptionsError } from './errors.js';
 import { Link, LinkProxy, natsGatewayOrigin } from './link-proxy.js';
 import {
   allocateNatsPorts,
+  defaultNatsServerBinary,
   startSupercluster,
   type NatsPorts,
   type NatsServerInstance,
@@ -19,12 +20,13 @@ import { allocatePort } from './ports.js';
 import {
   createPostgresTemplate,
   defaultPgBinDir,
+  restartPostgres,
   startPostgres,
   startReplica,
   type PostgresInstance,
 } from './postgres.js';
 import { APP_DATABASE, SUPERUSER } from './postgres-config.js';
-import type { ManagedProcess } from './process.js';
+import { ManagedProcess } from './process.js';
 import { checkReaders, regionNames } from './regions.js';
 import { startControlCluster, type ControlCluster } from '../promotion/control-cluster.js';
 import { Coordinator } from '../promotion/coordinator.js';
@@ -244,6 +246,48 @@ export class Topology {
   /** Endpoint connection counts (control-plane /metrics). */
   endpointConnections(): { endpoint: string; connections: number }[] {
     return this.endpoints.map((e) => ({ endpoint: e.name, connections: e.connectionCount }));
+  }
+
+  /**
+   * Starts again every process of a region that is not running (after a kill drill): PostgreSQL and its
+   * readers on their data directories and ports, nats-server with its config and JetStream store, the agent
+   * with its config (it resumes the role and epoch it recorded; the coordinator then rejoins it), and the
+   * region's control-cluster member. The topology keeps owning (and stops) the new processes.
+   */
+  async restartRegion(name: string): Promise<void> {
+    const r = this.region(name);
+    const o = this.options;
+    const restartPg = async (inst: PostgresInstance) => {
+      if (!inst.process.exited) return;
+      Object.assign(inst, await restartPostgres(inst, { pgBinDir: o.pgBinDir, settings: o.postgresSettings }));
+    };
+    await restartPg(r.postgres);
+    await Promise.all(r.readers.map(restartPg));
+    if (r.nats.process.exited) {
+      const proc = await ManagedProcess.spawn({
+        name: `nats-server ${name}`,
+        command: o.natsServerBinary ?? defaultNatsServerBinary(),
+        args: ['-c', r.nats.configFile],
+        logFile: r.nats.logFile,
+        cwd: r.nats.dir,
+      });
+      Object.assign(r.nats, { process: proc, pid: proc.pid, stop: (t?: number) => proc.stop(t ?? 10_000) });
+    }
+    await this.control?.restartMembersOf(name);
+    if (r.agent && r.agent.process.exited) {
+      const old = r.agent;
+      const agent = await spawnAgent({
+        config: JSON.parse(readFileSync(old.configFile, 'utf8')) as AgentConfigFile,
+        configFile: old.configFile,
+        logFile: old.logFile,
+        cwd: r.dir,
+        entry: o.agentEntry,
+      });
+      const i = this.agents.indexOf(old);
+      if (i >= 0) this.agents[i] = agent;
+      else this.agents.push(agent);
+      r.agent = agent;
+    }
   }
 
   // ---------------------------------------------------------------- stop
