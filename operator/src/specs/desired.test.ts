@@ -59,6 +59,12 @@ describe('desiredObjects', () => {
     expect(sel(build('eu-west', 2)[0]!.objects)['borealis.dev/region']).toBe('eu-west');
   });
 
+  it('keeps not-ready agents reachable on the api Service (the operator reads why from /status), not on the writer', () => {
+    const objs = build()[0]!.objects;
+    expect((find(objs, 'Service', 'orders-us-east-api')['spec'] as Record<string, unknown>)['publishNotReadyAddresses']).toBe(true);
+    expect((find(objs, 'Service', 'orders-writer')['spec'] as Record<string, unknown>)['publishNotReadyAddresses']).toBeUndefined();
+  });
+
   it('sizes the reader StatefulSet from spec.regions[].readers', () => {
     const objs = build()[0]!.objects;
     expect((find(objs, 'StatefulSet', 'orders-us-east-readers')['spec'] as { replicas: number }).replicas).toBe(2);

@@ -5,12 +5,11 @@ import { meta, type KubeObject, type MetaInput } from './object.js';
 
 type Port = { name: string; port: number; targetPort: number };
 
-function service(m: KubeObject['metadata'], selector: Record<string, string>, ports: Port[], headless: boolean): KubeObject {
+function service(m: KubeObject['metadata'], selector: Record<string, string>, ports: Port[], headless: boolean, publishNotReady = headless): KubeObject {
   const spec: Record<string, unknown> = { selector, ports: ports.map((p) => ({ ...p, protocol: 'TCP' })) };
-  if (headless) {
-    spec['clusterIP'] = 'None';
-    spec['publishNotReadyAddresses'] = true;
-  } else spec['type'] = 'ClusterIP';
+  if (headless) spec['clusterIP'] = 'None';
+  else spec['type'] = 'ClusterIP';
+  if (publishNotReady) spec['publishNotReadyAddresses'] = true;
   return { apiVersion: 'v1', kind: 'Service', metadata: m, spec };
 }
 
@@ -42,8 +41,9 @@ export function regionServices(ctx: RegionBuildContext): KubeObject[] {
     ),
     // Reader endpoint: the region's writer/replica and its reader replicas.
     service(m(n.readerService), { [LABELS.globalDatabase]: gdb.name, [LABELS.region]: region.name, [LABELS.postgres]: 'true' }, [pg], false),
-    // Data API (and the agent's /status, /metrics).
-    service(m(n.apiService), podSelector(gdb.name, region.name, 'database'), [http], false),
+    // Data API (and the agent's /status, /metrics). Not-ready agents stay reachable: the operator reads why they
+    // are not ready from /status, and a not-ready agent answers the Data API with a retryable 503 itself.
+    service(m(n.apiService), podSelector(gdb.name, region.name, 'database'), [http], false, true),
   ];
 }
 

@@ -74,7 +74,9 @@ describe('runDrill', () => {
     expect(s).toMatchObject({ result: 'Succeeded', from: 'a', to: 'b', epoch: 2, rtoSeconds: 4.2, rpoTransactions: 0, phase: 'Completed' });
     expect(s.phases!.map((x) => x.name)).toEqual(['Preparing', 'Promoting', 'Rerouting', 'Verifying', 'Completed']);
     expect(s.phases!.slice(0, -1).every((x) => x.completedAt && x.seconds! > 0)).toBe(true);
-    expect(writes.map((w) => w.phase)).toEqual(['Preparing', 'Promoting', 'Rerouting', 'Verifying', 'Completed', 'Completed']);
+    expect(writes.map((w) => w.phase)).toEqual(['Preparing', 'Promoting', 'Rerouting', 'Verifying', 'Completed']);
+    // result is written only together with completedAt and the Completed condition.
+    expect(writes.filter((w) => w.result).map((w) => [w.completedAt !== undefined, w.conditions?.length])).toEqual([[true, 1]]);
     expect(s.conditions).toEqual([expect.objectContaining({ type: 'Completed', status: 'True', reason: 'Succeeded' })]);
   });
 

@@ -42,7 +42,7 @@ export async function runDrill(drill: FailoverDrill, p: DrillPorts): Promise<Fai
   const ns = drill.metadata.namespace ?? 'default';
   const status: FailoverDrillStatus = { startedAt: iso(p.now()), phases: [], observedGeneration: drill.metadata.generation ?? 1 };
   let current: DrillPhase | undefined;
-  const enter = async (name: DrillPhaseName, message?: string): Promise<void> => {
+  const advance = (name: DrillPhaseName, message?: string): void => {
     const t = p.now();
     if (current) {
       current.completedAt = iso(t);
@@ -52,6 +52,9 @@ export async function runDrill(drill: FailoverDrill, p: DrillPorts): Promise<Fai
     if (message) current.message = message;
     status.phases!.push(current);
     status.phase = name;
+  };
+  const enter = async (name: DrillPhaseName, message?: string): Promise<void> => {
+    advance(name, message);
     await p.writeStatus(structuredClone(status));
   };
   let undoFault: (() => Promise<void>) | undefined;
@@ -105,7 +108,8 @@ export async function runDrill(drill: FailoverDrill, p: DrillPorts): Promise<Fai
   } finally {
     if (undoFault) await undoFault().catch(() => undefined);
   }
-  await enter('Completed');
+  // The last write carries result, completedAt and the condition together: readers never see a partial end.
+  advance('Completed');
   status.completedAt = current!.startedAt;
   current!.completedAt = current!.startedAt;
   current!.seconds = 0;
