@@ -106,6 +106,12 @@ export class SqlRunner {
     }
     let broken: Error | undefined;
     let open = false;
+    // A checked-out client whose session is terminated (fencing terminates sessions) emits 'error' between
+    // queries; without a listener that would crash the agent. The next query fails and is answered instead.
+    const onError = (err: Error) => {
+      broken = err;
+    };
+    client.on('error', onError);
     try {
       await client.query(o.readOnly ? 'BEGIN READ ONLY' : 'BEGIN');
       open = true;
@@ -183,6 +189,7 @@ export class SqlRunner {
         { cause: err },
       );
     } finally {
+      client.off('error', onError);
       client.release(broken ?? false);
     }
   }
