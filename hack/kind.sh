@@ -88,6 +88,14 @@ create_one() { # region
     return 0
   fi
   hostport=$(free_port)
+  # Extra NodePorts mapped to free 127.0.0.1 ports (BOREALIS_KIND_NODEPORTS="30081 30090"), recorded in
+  # $STATE/<cluster>.env as NODEPORT_<port>_HOST_PORT.
+  local extra_maps="" extra_env="" p hp
+  for p in ${BOREALIS_KIND_NODEPORTS:-}; do
+    hp=$(free_port)
+    extra_maps+=$'\n'"      - containerPort: $p"$'\n'"        hostPort: $hp"$'\n'"        listenAddress: 127.0.0.1"$'\n'"        protocol: TCP"
+    extra_env+="NODEPORT_${p}_HOST_PORT=$hp"$'\n'
+  done
   cfg="$STATE/$name.yaml"
   cat >"$cfg" <<EOF
 kind: Cluster
@@ -105,11 +113,11 @@ nodes:
       - containerPort: $NODEPORT
         hostPort: $hostport
         listenAddress: 127.0.0.1
-        protocol: TCP
+        protocol: TCP$extra_maps
 EOF
   log "creating $name (image $NODE_IMAGE)…"
   kind create cluster --config "$cfg" --kubeconfig "$STATE/$name.kubeconfig" --wait 180s
-  printf 'NODEPORT_HOST_PORT=%s\n' "$hostport" >"$STATE/$name.env"
+  printf 'NODEPORT_HOST_PORT=%s\n%s' "$hostport" "$extra_env" >"$STATE/$name.env"
   kctl "$name" -n kube-system rollout status deployment/coredns --timeout=180s >/dev/null ||
     die "CoreDNS of $name is not running: $(kctl "$name" -n kube-system get pods -o wide)"
   log "$name ready in $((SECONDS - t0)) s (kubeconfig $STATE/$name.kubeconfig, NodePort $NODEPORT on 127.0.0.1:$hostport)"
