@@ -30,6 +30,9 @@ export function natsConfig(ctx: RegionBuildContext): string {
     });
   // Only the declared regions may connect: an unknown gateway is refused rather than joined implicitly.
   lines.push('gateway {', `  name: ${JSON.stringify(region.name)}`, `  listen: 0.0.0.0:${PORTS.natsGateway}`, '  reject_unknown_cluster: true');
+  // A region reached at an address of its own (another cluster) advertises it, so that other regions never
+  // gossip a pod IP of this cluster (kind clusters share one pod CIDR; such an IP may name a local pod there).
+  if (region.natsGatewayAddress) lines.push(`  advertise: ${JSON.stringify(region.natsGatewayAddress)}`);
   if (gateways.length > 0) lines.push('  gateways: [', gateways.join(',\n'), '  ]');
   lines.push('}');
   return lines.join('\n') + '\n';
