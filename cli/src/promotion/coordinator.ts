@@ -436,7 +436,7 @@ export class Coordinator {
         Promise.all(
           secondaries.map(async (r): Promise<CandidateView> => {
             try {
-              const h = await this.admin<{ position: { epoch: number; streamSeq: number; commitLsn: string; commitTs: number } | null }>(r, 'stop-apply', {}, 5_000);
+              const h = await this.admin<{ position: { epoch: number; streamSeq: number; commitLsn: string; commitTs: number } | null }>(r, 'stop-apply', {}, 10_000);
               if (!h.position) return { region: r.name, reachable: true, error: 'nothing applied' };
               return { region: r.name, reachable: true, ...h.position };
             } catch (err) {

@@ -217,7 +217,8 @@ export class Promoter {
       let mirrorLastSeq: number | null = null;
       try {
         // Informational only: never let an unavailable JetStream API (a partition) delay the decision.
-        const info = (await manager(this.host.nats())).streams.info(mirror);
+        // (jetstreamManager() itself makes a JetStream API request: it is inside the race too.)
+        const info = manager(this.host.nats()).then((jsm) => jsm.streams.info(mirror));
         info.catch(() => undefined);
         const r = await Promise.race([info, new Promise<null>((res) => setTimeout(() => res(null), 300))]);
         mirrorLastSeq = r ? r.state.last_seq : null;
