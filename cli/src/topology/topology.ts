@@ -62,7 +62,12 @@ export interface TopologyOptions {
    * Promotion (docs/promotion.md): automatic failover (default off), its detection window (default 2 s),
    * the RPO guard (default 5 s) and the agents' write lease (default 1.5 s).
    */
-  promotion?: { automatic?: boolean; detectionMs?: number; rpoGuardSeconds?: number; leaseMs?: number };
+  promotion?: {
+    automatic?: boolean;
+    detectionMs?: number;
+    rpoGuardSeconds?: number;
+    leaseMs?: number;
+  };
 }
 
 export type RegionRole = 'primary' | 'secondary';
@@ -259,7 +264,10 @@ export class Topology {
     const o = this.options;
     const restartPg = async (inst: PostgresInstance) => {
       if (!inst.process.exited) return;
-      Object.assign(inst, await restartPostgres(inst, { pgBinDir: o.pgBinDir, settings: o.postgresSettings }));
+      Object.assign(
+        inst,
+        await restartPostgres(inst, { pgBinDir: o.pgBinDir, settings: o.postgresSettings }),
+      );
     };
     await restartPg(r.postgres);
     await Promise.all(r.readers.map(restartPg));
@@ -271,7 +279,11 @@ export class Topology {
         logFile: r.nats.logFile,
         cwd: r.nats.dir,
       });
-      Object.assign(r.nats, { process: proc, pid: proc.pid, stop: (t?: number) => proc.stop(t ?? 10_000) });
+      Object.assign(r.nats, {
+        process: proc,
+        pid: proc.pid,
+        stop: (t?: number) => proc.stop(t ?? 10_000),
+      });
     }
     await this.control?.restartMembersOf(name);
     if (r.agent && r.agent.process.exited) {
@@ -452,7 +464,9 @@ export class Topology {
         db: APP_DATABASE,
         binary: o.natsServerBinary,
       });
-      log(`[${since()}] control cluster (epoch store, KV R3) ready: ${this.control.members.map((m) => m.name).join(', ')}`);
+      log(
+        `[${since()}] control cluster (epoch store, KV R3) ready: ${this.control.members.map((m) => m.name).join(', ')}`,
+      );
     }
 
     // Reader replicas (pg_basebackup -R from the region's PostgreSQL).
@@ -622,8 +636,19 @@ export class Topology {
  * rethrown.
  */
 export async function startTopology(options: TopologyOptions): Promise<Topology> {
+  // Bad options fail before anything is created.
   regionNames(options.regions);
   checkReaders(options.readers ?? 0);
+  const delayMs = options.wanLatencyMs ?? 0;
+  const jitterMs = options.jitterMs ?? 0;
+  if (!(delayMs >= 0) || !(jitterMs >= 0)) {
+    throw new TopologyOptionsError('wanLatencyMs and jitterMs must be >= 0');
+  }
+  if (jitterMs > delayMs) {
+    throw new TopologyOptionsError(
+      `jitter (${jitterMs} ms) cannot exceed the WAN latency (${delayMs} ms)`,
+    );
+  }
   const parent = options.baseDir ?? tmpdir();
   mkdirSync(parent, { recursive: true });
   const dir = mkdtempSync(join(parent, 'borealis-topology-'));
