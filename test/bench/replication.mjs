@@ -103,8 +103,69 @@ async function startBorealis() {
         groupCount: secs.reduce((a, t) => a + metric(t, 'borealis_apply_group_transactions_count'), 0),
       };
     };
+    const status = async (r) => (await fetch(`${r.urls.http}/status`, { signal: AbortSignal.timeout(5000) })).json();
+    /**
+     * Where the time goes, per stream message of a phase (sampled): commit on the primary → stored in
+     * the source stream (capture + publish), from JetStream's store timestamp and the message's
+     * Borealis-Commit-Ts (last transaction in the message).
+     */
+    const hops = async (fromSeq, toSeq) => {
+      const ps = await status(primary);
+      const { connect } = await import('@nats-io/transport-node');
+      const { jetstreamManager } = await import('@nats-io/jetstream');
+      const tsUs = (t) => {
+        const m = /^(.*T\d\d:\d\d:\d\d)(?:\.(\d+))?Z$/.exec(t);
+        return Date.parse(`${m[1]}Z`) * 1000 + Number(((m[2] ?? '') + '000000').slice(0, 6));
+      };
+      const read = async (url, stream) => {
+        const nc = await connect({ servers: url });
+        try {
+          const jsm = await jetstreamManager(nc);
+          const out = [];
+          const step = Math.max(1, Math.floor((toSeq - fromSeq) / 400));
+          for (let seq = fromSeq + 1; seq <= toSeq; seq += step) {
+            const m = await jsm.streams.getMessage(stream, { seq }).catch(() => null);
+            if (!m) continue;
+            const commit = Number(m.header.get('Borealis-Commit-Ts'));
+            out.push((tsUs(m.timestamp) - commit) / 1000);
+          }
+          return Float64Array.from(out).sort();
+        } finally {
+          await nc.close();
+        }
+      };
+      const source = await read(primary.urls.nats, ps.capture.stream);
+      // (A mirror keeps the source's store timestamps, so its own store time is not visible; the bench
+      // receives the mirror instead, see watchMirror.)
+      return { source: summarize(source), mirrorRegion: secondaries[0].name };
+    };
+    const streamSeq = async () => (await status(primary)).capture?.lastStreamSeq ?? 0;
+    /** Receives a secondary's mirror (ordered consumer) while a phase runs: commit → delivered from the mirror. */
+    const watchMirror = async (fromSeq) => {
+      const ss = await status(secondaries[0]);
+      const { connect } = await import('@nats-io/transport-node');
+      const { jetstream } = await import('@nats-io/jetstream');
+      const nc = await connect({ servers: secondaries[0].urls.nats });
+      const consumer = await jetstream(nc).consumers.get(ss.apply.stream, { opt_start_seq: fromSeq + 1 });
+      const messages = await consumer.consume({ max_messages: 2_000 });
+      const delays = [];
+      const done = (async () => {
+        for await (const m of messages) delays.push((Date.now() * 1000 - Number(m.headers?.get('Borealis-Commit-Ts'))) / 1000);
+      })();
+      return {
+        stop: async () => {
+          messages.stop();
+          await done.catch(() => undefined);
+          await nc.close();
+          return summarize(Float64Array.from(delays).sort());
+        },
+      };
+    };
     return {
       counters,
+      hops,
+      streamSeq,
+      watchMirror,
       name: 'borealis',
       describe: `Borealis: ${SECONDARIES + 1} regions (startTopology: PostgreSQL 15 + nats-server + region agent each, gateways through link proxies, 0 ms WAN delay)`,
       primaryUrl: primary.postgres.url,
@@ -221,7 +282,17 @@ async function measure(peer) {
   if (WARMUP_SECONDS > 0) await drive('warmup', RATE, WARMUP_SECONDS, RATE_CLIENTS);
 
   log(`${peer.name}: fixed rate ${RATE} tx/s for ${SECONDS} s`);
+  const seq0 = peer.streamSeq ? await peer.streamSeq() : 0;
+  const watcher = peer.watchMirror ? await peer.watchMirror(seq0).catch((err) => log(`  mirror watch failed: ${err.message}`)) : null;
   const fixed = await drive('rate', RATE, SECONDS, RATE_CLIENTS);
+  if (peer.hops) {
+    try {
+      result.hops = await peer.hops(seq0, await peer.streamSeq());
+      if (watcher) result.hops.delivered = await watcher.stop();
+    } catch (err) {
+      log(`  per-hop figures unavailable: ${err.message}`);
+    }
+  }
   const lags = await readLags(peer.secondaryUrls, 'rate');
   result.rate = {
     pgbenchTps: fixed.pgb.tps,
@@ -260,6 +331,11 @@ function printPeer(r) {
   row('all secondaries', r.rate.all);
   out.push(`  CPU (cores busy): ${r.rate.cpu.map((c) => `${c.name} ${fmt(c.cores)}`).join(', ')}; load average ${r.rate.cpu.loadavg.join(' -> ')}`);
   if (r.rate.cpu.batching) out.push(`  batching: ${fmt(r.rate.cpu.batching.txPerMessage)} tx per stream message, ${fmt(r.rate.cpu.batching.txPerApplyGroup)} tx per apply group (PostgreSQL transaction)`);
+  if (r.hops) {
+    const h = (x) => `p50 ${fmt(x.p50Ms)}, p90 ${fmt(x.p90Ms)}, p99 ${fmt(x.p99Ms)}, max ${fmt(x.maxMs)} ms (${x.rows} messages sampled)`;
+    out.push(`  per message, last commit -> stored in the source stream: ${h(r.hops.source)}`);
+    if (r.hops.delivered) out.push(`  per message, last commit -> delivered from the mirror of ${r.hops.mirrorRegion} to a consumer in the bench process: ${h(r.hops.delivered)}`);
+  }
   out.push(`unthrottled: pgbench ${fmt(r.max.pgbenchTps, 0)} tx/s, ${r.max.rows} rows${r.max.caughtUp ? '' : ' (NOT all applied within the timeout)'}`);
   r.max.perSecondary.forEach((s, i) =>
     out.push(`  secondary ${i + 1}: ${s.rows} rows applied in ${fmt(s.seconds, 1)} s from first commit (commits spanned ${fmt(s.commitSeconds, 1)} s) = ${fmt(s.rate, 0)} tx/s`),
