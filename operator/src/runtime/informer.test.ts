@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/require-await -- fakes implement async interfaces without awaiting anything */
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { KubeApiError } from './errors.js';

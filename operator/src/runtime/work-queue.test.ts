@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/require-await -- fakes implement async interfaces without awaiting anything */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { runWorkers, WorkQueue } from './work-queue.js';
 

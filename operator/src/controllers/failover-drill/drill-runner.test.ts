@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/require-await -- fakes implement async interfaces without awaiting anything */
 import { describe, expect, it } from 'vitest';
 import type { FailoverDrill, FailoverDrillStatus, GlobalDatabase } from '../../api/index.js';
 import type { PromotionResult } from '../../failover/index.js';
