@@ -15,8 +15,8 @@
 #   30080 -> the region's PostgreSQL (mapped to a 127.0.0.1 port: the writer endpoint when primary)
 #   30081 -> the region agent's HTTP port (Data API, /status, /metrics; mapped to a 127.0.0.1 port)
 #   30722 -> the region's NATS gateway (natsGatewayAddress = <node IP on the kind network>:30722)
-# and in every other region cluster a selector-less Service <gdb>-writer whose endpoint is the primary
-# node's 30080, so secondaries seed from the primary across clusters.
+# Each region declares natsGatewayAddress <node IP>:30722 and postgresAddress <node IP>:30080 (a secondary
+# seeds from the primary's postgresAddress across clusters).
 # State (kubeconfigs, ports, generated manifest): ${BOREALIS_KIND_STATE:-$HOME/.cache/borealis/kind}.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -87,7 +87,7 @@ printf 'MGMT=%s\nREGIONS="%s"\nGDB=%s\nPRIMARY=%s\n' "$MGMT" "${REGIONS[*]}" "$G
 : >"$STATE/ready-times.tsv"
 for c in "$MGMT" "${REGIONS[@]}"; do
   t=$SECONDS
-  BOREALIS_KIND_NODEPORTS="30081" bash "$here/kind.sh" up "$c" 2>&1 | grep -v '^ [•✓]' | sed 's/^/          /' >&2
+  BOREALIS_KIND_NODEPORTS="30081" bash "$here/kind.sh" up "$c" 2>&1 | grep --line-buffered -v '^ [•✓]' | sed -u 's/^/          /' >&2
   printf 'borealis-%s\t%s\n' "$c" "$((SECONDS - t))" >>"$STATE/ready-times.tsv"
 done
 
@@ -105,8 +105,7 @@ helm upgrade --install borealis "$root/charts/borealis" --kubeconfig "$STATE/bor
   --set regionImage="$REGION_IMAGE" --set natsImage="$NATS_IMAGE" --set pollIntervalMs=2000 >/dev/null
 kctl "$MGMT" -n borealis-system rollout status deployment/borealis --timeout=180s >/dev/null
 
-step "region clusters: kubeconfig Secrets (kind network addresses), NodePorts, cross-cluster writer Service"
-primary_ip=$(node_ip "$PRIMARY")
+step "region clusters: kubeconfig Secrets (kind network addresses), NodePorts"
 for r in "${REGIONS[@]}"; do
   ip=$(node_ip "$r")
   kind get kubeconfig --internal --name "borealis-$r" | sed "s#https://borealis-$r-control-plane:6443#https://$ip:6443#" >"$STATE/borealis-$r.internal.kubeconfig"
@@ -140,22 +139,6 @@ spec:
   selector: {$sel, app.kubernetes.io/component: nats}
   ports: [{name: gateway, port: 7222, targetPort: 7222, nodePort: 30722}]
 EOF
-  if [ "$r" != "$PRIMARY" ]; then
-    kctl "$r" apply -f - >/dev/null <<EOF
-apiVersion: v1
-kind: Service
-metadata: {name: $GDB-writer, namespace: $NS, labels: {app.kubernetes.io/part-of: borealis-kind}}
-spec:
-  ports: [{name: postgres, port: 5432, targetPort: 30080}]
----
-apiVersion: v1
-kind: Endpoints
-metadata: {name: $GDB-writer, namespace: $NS, labels: {app.kubernetes.io/part-of: borealis-kind}}
-subsets:
-  - addresses: [{ip: $primary_ip}]
-    ports: [{name: postgres, port: 30080}]
-EOF
-  fi
   log "borealis-$r: node $ip, Secret kubeconfig-$r, NodePorts 30080/30081/30722"
 done
 
@@ -164,7 +147,7 @@ manifest="$STATE/global-database.yaml"
 {
   sed -n '/^apiVersion/,/^  regions:/p' "$root/examples/global-database.yaml" | sed "s/^  primaryRegion: .*/  primaryRegion: $PRIMARY/; s/^  name: orders$/  name: $GDB/"
   for r in "${REGIONS[@]}"; do
-    printf '    - name: %s\n      readers: 0\n      kubeconfigSecretRef: { name: kubeconfig-%s, key: kubeconfig }\n      natsGatewayAddress: "%s:30722"\n' "$r" "$r" "$(node_ip "$r")"
+    printf '    - name: %s\n      readers: 0\n      kubeconfigSecretRef: { name: kubeconfig-%s, key: kubeconfig }\n      natsGatewayAddress: "%s:30722"\n      postgresAddress: "%s:30080"\n' "$r" "$r" "$(node_ip "$r")" "$(node_ip "$r")"
   done
   sed -n '/^  replication:/,$p' "$root/examples/global-database.yaml"
 } >"$manifest"
