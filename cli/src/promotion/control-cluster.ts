@@ -1,5 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { EpochStore } from '@borealis/region-agent';
 import { ProcessStartError } from '../topology/errors.js';
@@ -25,6 +26,11 @@ export interface ControlCluster {
   bucket: string;
   nc: NatsConnection;
   store: EpochStore;
+  /**
+   * Moves the epoch store's stream leader to a member outside `primaryRegion` (if it is there), so that a
+   * fault of the primary region does not also cost a KV leader election before the failover's CAS.
+   */
+  keepLeaderOutside(primaryRegion: string): Promise<string | null>;
   /** Starts again the members of a region that are not running (its JetStream store is kept). */
   restartMembersOf(region: string): Promise<void>;
   stop(): Promise<void>;
@@ -118,6 +124,17 @@ export async function startControlCluster(opts: {
       bucket: EPOCH_BUCKET,
       nc,
       store: store!,
+      keepLeaderOutside: async (primaryRegion: string) => {
+        const stream = `KV_${EPOCH_BUCKET}`;
+        const jsm = await jetstreamManager(nc, { timeout: 5_000 });
+        const info = await jsm.streams.info(stream);
+        const leader = info.cluster?.leader ?? null;
+        const inside = members.find((m) => m.name === leader)?.region === primaryRegion;
+        if (!inside) return leader;
+        const preferred = members.find((m) => m.region !== primaryRegion && !m.process.exited)?.name;
+        await nc.request(`$JS.API.STREAM.LEADER.STEPDOWN.${stream}`, JSON.stringify(preferred ? { placement: { preferred } } : {}), { timeout: 5_000 });
+        return preferred ?? null;
+      },
       restartMembersOf: async (region: string) => {
         for (const m of members) {
           if (m.region !== region || !m.process.exited) continue;

@@ -112,6 +112,8 @@ export class Coordinator {
     readonly store: EpochStore,
     readonly opts: CoordinatorOptions,
     registry: Registry,
+    /** Keeps the epoch store's leader out of the primary region (control cluster); optional. */
+    private readonly keepStoreLeaderOutside?: (primary: string) => Promise<unknown>,
   ) {
     this.metrics = new PromotionMetrics(registry, () => this.record?.epoch ?? 0);
     this.log = opts.log ?? (() => undefined);
@@ -119,6 +121,7 @@ export class Coordinator {
 
   async start(): Promise<void> {
     this.record = (await this.store.read())?.record ?? null;
+    if (this.record) await this.keepStoreLeaderOutside?.(this.record.primary).catch(() => undefined);
     this.lastPrimaryContact = Date.now();
     this.timer = setInterval(() => void this.tick(), this.opts.intervalMs ?? 200);
   }
@@ -385,6 +388,7 @@ export class Coordinator {
 
   private finish(report: PromotionReport): void {
     this.history.push(report);
+    void this.keepStoreLeaderOutside?.(report.to).catch(() => undefined);
     this.lastPrimaryContact = Date.now();
     this.unhealthySince = null;
     this.unhealthyReason = null;

@@ -620,6 +620,7 @@ export class Topology {
           log,
         },
         this.controlPlane.registry,
+        (primary) => this.control!.keepLeaderOutside(primary),
       );
       await this.coordinator.start();
       this.controlPlane.routes = promotionRoutes(this, this.coordinator);

@@ -51,6 +51,8 @@ export class RegionAgent {
   private lease: LeaseKeeper | null = null;
   private roleToken: { active: boolean } | null = null;
   private roleLoop: Promise<void> | null = null;
+  /** Set once start-up chose and started the role: admin operations wait for it (503 before). */
+  private initialized = false;
   readonly promoter = new Promoter(this);
 
   constructor(readonly config: AgentConfig) {
@@ -103,6 +105,7 @@ export class RegionAgent {
       this.store = await EpochStore.open(this.controlNc, c.control.bucket, c.database.name);
     }
     await this.startRole();
+    this.initialized = true;
   }
 
   /** The role and epoch this region was last told (borealis.agent_state) win over the config file's. */
@@ -163,9 +166,12 @@ export class RegionAgent {
           this.log,
         );
         // Not confirmed by the store (superseded while away, or the store unreachable): no writes, no capture.
-        for (let attempt = 0; token.active && !this.stopping; attempt++) {
+        // The loop ends as soon as another role took over (a rejoin or promotion restarted the role).
+        const current = () => token.active && !this.stopping && this.roleToken === token && c.role === 'primary';
+        const lease = this.lease;
+        for (let attempt = 0; current(); attempt++) {
           try {
-            await this.lease.start();
+            await lease.start();
             break;
           } catch (err) {
             this.setReady(false, `write lease not granted: ${(err as Error).message}`);
@@ -173,7 +179,7 @@ export class RegionAgent {
             await new Promise((r) => setTimeout(r, 250));
           }
         }
-        if (!token.active || this.stopping || this.fenced) return;
+        if (!current() || this.fenced) return;
       }
       this.heartbeat = new Heartbeat(c.database.url, c.region, () => c.epoch, c.heartbeat.intervalMs, this.log, this.metrics);
       this.heartbeat.start();
@@ -273,6 +279,7 @@ export class RegionAgent {
   private async admin(path: string, body: unknown): Promise<{ code: number; body: unknown }> {
     const p = this.promoter;
     const b = (body ?? {}) as never;
+    if (!this.initialized) return { code: 503, body: { error: `region ${this.config.region} is still starting: ${this.message}` } };
     try {
       switch (path) {
         case '/admin/fence':

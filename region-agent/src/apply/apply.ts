@@ -139,6 +139,7 @@ export class Apply {
     this.position =
       (await readPosition(client)) ??
       (await this.opts.seed((await jsm.streams.info(sourceStreamName(this.opts.db, epoch))).state.last_seq));
+    if (this.stopped) return; // held (promotion) while seeding
     if (this.position.epoch < epoch) await this.catchUp(jsm, client, epoch);
     if (this.position.epoch > epoch) {
       throw new DivergedError(`applied epoch ${this.position.epoch} is newer than the epoch ${epoch} this region follows`);
