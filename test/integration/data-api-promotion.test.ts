@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-call -- the API's JSON answers are checked field by field */
 // The Data API through a real unplanned failover (local topology: PostgreSQL 15, nats-server, region agents,
 // the CLI's promotion coordinator; the primary region killed): writes sent to a secondary all the time either
 // commit or fail fast with a retryable 503 while the epoch moves, then succeed again, forwarded to the new
@@ -31,7 +32,7 @@ async function rows(url: string, sql: string): Promise<Record<string, unknown>[]
   const c = new pg.Client({ connectionString: url });
   await c.connect();
   try {
-    return (await c.query(sql)).rows;
+    return (await c.query<Record<string, unknown>>(sql)).rows;
   } finally {
     await c.end();
   }

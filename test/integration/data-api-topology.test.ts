@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-call -- the API's JSON answers are checked field by field */
 // The Data API on a real local topology (1 primary + 2 secondaries: PostgreSQL 15, nats-server supercluster,
 // region agents, link proxies): auth, SQL errors as 4xx with SQLSTATE, bound parameters, forwarding from
 // every secondary, the three consistency levels (a frozen region's NATS proves what each waits for), limits,
