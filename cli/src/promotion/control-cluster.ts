@@ -103,7 +103,7 @@ export async function startControlCluster(opts: {
     }
     const urls = members.map((m) => m.url);
     // Ping every second: a frozen member keeps its TCP connection open; missed pongs move the client on.
-    const nc = await connect({ servers: urls, name: 'borealis-control-plane', maxReconnectAttempts: -1, reconnectTimeWait: 250, pingInterval: 1_000, maxPingOut: 2 });
+    const nc = await connect({ servers: urls, name: 'borealis-control-plane', maxReconnectAttempts: -1, reconnectTimeWait: 250, pingInterval: 1_000, maxPingOut: 2, timeout: 1_500 });
     let store: EpochStore | undefined;
     await waitUntil(
       'the epoch store (KV, 3 replicas) on the control cluster',

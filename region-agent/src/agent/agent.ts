@@ -101,7 +101,7 @@ export class RegionAgent {
     await this.loadState();
     this.nc = await connectNats(c.nats.servers, `borealis-agent-${c.region}`);
     if (c.control.servers.length > 0) {
-      this.controlNc = await connectNats(c.control.servers, `borealis-agent-${c.region}-control`, { pingIntervalMs: 1_000, maxPingOut: 2 });
+      this.controlNc = await connectNats(c.control.servers, `borealis-agent-${c.region}-control`, { pingIntervalMs: 1_000, maxPingOut: 2, connectTimeoutMs: 1_500 });
       this.store = await EpochStore.open(this.controlNc, c.control.bucket, c.database.name);
     }
     await this.startRole();

@@ -383,7 +383,10 @@ export class Promoter {
           return [] as LostTransaction[];
         });
         const seen = new Set(lost.map((t) => t.commitLsn));
-        lost = [...lost, ...unpublished.filter((t) => !seen.has(t.commitLsn))];
+        // Only what the new epoch does not hold: every commit of this region up to the fork's is in it (the
+        // slot may still hold published transactions its lagging confirmation did not release).
+        const forkLsn = next!.fork!.commitLsn;
+        lost = [...lost, ...unpublished.filter((t) => !seen.has(t.commitLsn))].filter((t) => compareLsn(t.commitLsn, forkLsn) > 0);
         if (lostUnknown && !req.allowUnknownLoss) {
           // Nothing destroyed yet: the coordinator tries again (the region's NATS may still be rejoining).
           throw new PromotionError(`cannot record this region's lost transactions yet: ${lostUnknown}`, 503);

@@ -4,7 +4,7 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 export async function connectNats(
   servers: string[],
   name: string,
-  liveness: { pingIntervalMs?: number; maxPingOut?: number } = {},
+  liveness: { pingIntervalMs?: number; maxPingOut?: number; connectTimeoutMs?: number } = {},
 ): Promise<NatsConnection> {
   return connect({
     servers,
@@ -16,6 +16,9 @@ export async function connectNats(
     // open, and only missed pongs move the client to another member.
     pingInterval: liveness.pingIntervalMs ?? 5_000,
     maxPingOut: liveness.maxPingOut ?? 2,
+    // A frozen server still accepts TCP connections (kernel backlog) but never greets: without a short
+    // connect timeout a reconnect can sit on it for the default 20 s.
+    ...(liveness.connectTimeoutMs ? { timeout: liveness.connectTimeoutMs } : {}),
     // Every request (each JetStream publish) otherwise builds two Error objects with stack traces up
     // front for async context: ~18% of the capture agent's CPU in a profile at 1,000 tx/s (docs/benchmarks.md).
     noAsyncTraces: true,
