@@ -259,6 +259,11 @@ export class RegionAgent {
     }
   }
 
+  async stopLeaseAndHeartbeat(): Promise<void> {
+    await this.lease?.stop();
+    await this.heartbeat?.stop();
+  }
+
   /** Stops the role's loops (lease first, so a later lease expiry is never overwritten). */
   async stopRole(): Promise<void> {
     if (this.roleToken) this.roleToken.active = false;

@@ -47,6 +47,8 @@ export interface RoleHost {
   startRole(): Promise<void>;
   /** Stops whatever role loop runs (lease, heartbeat, capture, apply); resolves when it stopped. */
   stopRole(): Promise<void>;
+  /** Stops the lease renewals and heartbeats of a primary, leaving capture running (fence). */
+  stopLeaseAndHeartbeat(): Promise<void>;
   setMessage(ready: boolean, message: string): void;
   /** True while a secondary's apply is held by stop-apply (promotion in progress). */
   applyHeld: boolean;
@@ -122,13 +124,17 @@ export class Promoter {
   fence(req: { epoch: number; timeoutMs?: number }): Promise<FenceResult> {
     return this.serial(async () => {
       const c = this.c;
-      if (this.host.fenced && this.host.fenced.epoch === req.epoch) return this.host.fenced;
+      if (this.host.fenced && this.host.fenced.epoch === req.epoch && this.host.fenced.finalSeq >= 0) return this.host.fenced;
       if (c.role !== 'primary') throw new PromotionError(`region ${c.region} is not the primary (role ${c.role})`);
       if (req.epoch !== c.epoch) throw new PromotionError(`fence of epoch ${req.epoch} asked, region ${c.region} is in epoch ${c.epoch}`);
       const capture = this.host.currentCapture();
       if (!capture) throw new PromotionError(`region ${c.region} runs no capture`, 503);
       const t0 = Date.now();
       this.host.setMessage(false, `fencing epoch ${c.epoch}`);
+      // No renewal may revive the lease and no heartbeat may commit after the marker. Marked fenced at once,
+      // so that an interrupted fence can still be undone (unfence).
+      this.host.fenced = { epoch: c.epoch, stream: sourceStreamName(c.database.name, c.epoch), finalSeq: -1, finalLsn: '0/0', terminatedSessions: 0, ms: 0 };
+      await this.host.stopLeaseAndHeartbeat();
       const before = await withClient(c.database.url, async (db) => {
         await db.query(EXPIRE_LEASE_SQL, [c.epoch]);
         await db.query(readOnlySql(c.database.name, true));
@@ -197,6 +203,7 @@ export class Promoter {
           throw new PromotionError(`the epoch store moved on (epoch ${cur?.record.epoch}); this region stays fenced`);
         }
       }
+      await this.host.stopRole();
       await withClient(c.database.url, (db) => db.query(readOnlySql(c.database.name, false)));
       this.host.fenced = null;
       await this.host.startRole();
