@@ -15,6 +15,14 @@ if [ -f "$STATE/kind-up.env" ]; then
   . "$STATE/kind-up.env"
   names=("$MGMT" $REGIONS)
 fi
+# The host-side Prometheus kind-up started (pid file).
+if [ -f "$STATE/prometheus/pid" ]; then
+  pid=$(cat "$STATE/prometheus/pid")
+  if kill -0 "$pid" 2>/dev/null && grep -q prometheus "/proc/$pid/cmdline" 2>/dev/null; then
+    kill "$pid" && log "stopped Prometheus (pid $pid)"
+  fi
+  rm -rf "$STATE/prometheus"
+fi
 # A paused node (freeze drill) cannot be stopped by kind: unpause first; reconnect is not needed to delete.
 for n in "${names[@]}"; do
   c=borealis-$n-control-plane

@@ -56,7 +56,7 @@ PRIMARY=${REGIONS[0]}
 
 T0=$SECONDS
 STEP=0
-STEPS=9
+STEPS=10
 step() { STEP=$((STEP + 1)); printf '[kind-up %3ds] (%d/%d) %s\n' "$((SECONDS - T0))" "$STEP" "$STEPS" "$*" >&2; }
 log() { printf '[kind-up %3ds]       %s\n' "$((SECONDS - T0))" "$*" >&2; }
 die() { printf 'kind-up: %s\n' "$*" >&2; exit 1; }
@@ -170,17 +170,55 @@ while :; do
 done
 printf 'GDB_READY_SECONDS=%s\n' "$((SECONDS - t))" >>"$STATE/kind-up.env"
 
+step "Prometheus on 127.0.0.1 scraping every region agent and the operator, rules of dashboards/rules loaded"
+# The operator's metrics Service gets a NodePort (30081, mapped to 127.0.0.1) in the management cluster.
+kctl "$MGMT" apply -f - >/dev/null <<EOF
+apiVersion: v1
+kind: Service
+metadata: {name: borealis-kind-operator-metrics, namespace: borealis-system, labels: {app.kubernetes.io/part-of: borealis-kind}}
+spec:
+  type: NodePort
+  selector: {app.kubernetes.io/name: borealis-operator, app.kubernetes.io/instance: borealis}
+  ports: [{name: http, port: 8080, targetPort: 8080, nodePort: 30081}]
+EOF
+prom=$STATE/prometheus
+mkdir -p "$prom"
+if [ -f "$prom/pid" ] && kill -0 "$(cat "$prom/pid")" 2>/dev/null; then kill "$(cat "$prom/pid")"; sleep 1; fi
+cp "$root/dashboards/rules/borealis-rules.yaml" "$root/dashboards/rules/borealis-thresholds.yaml" "$prom/"
+{
+  printf 'global: {scrape_interval: 5s, evaluation_interval: 5s}\nrule_files: [borealis-rules.yaml, borealis-thresholds.yaml]\nscrape_configs:\n'
+  printf '  - job_name: borealis-agent\n    honor_labels: true\n    static_configs:\n'
+  for r in "${REGIONS[@]}"; do
+    printf '      - targets: ["127.0.0.1:%s"]\n        labels: {region: %s, globaldatabase: %s, cluster: borealis-%s}\n' "$(host_port "$r" 30081)" "$r" "$GDB" "$r"
+  done
+  printf '  - job_name: borealis-operator\n    static_configs:\n      - targets: ["127.0.0.1:%s"]\n        labels: {cluster: borealis-%s}\n' "$(host_port "$MGMT" 30081)" "$MGMT"
+} >"$prom/prometheus.yml"
+promtool check config "$prom/prometheus.yml" >/dev/null || die "promtool rejects $prom/prometheus.yml"
+prom_port=$(node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
+setsid prometheus --config.file="$prom/prometheus.yml" --storage.tsdb.path="$prom/data" --web.listen-address="127.0.0.1:$prom_port" \
+  >"$prom/prometheus.log" 2>&1 </dev/null &
+echo $! >"$prom/pid"
+up_targets=""
+for _ in $(seq 1 30); do
+  up_targets=$(curl -fsS "http://127.0.0.1:$prom_port/api/v1/query?query=sum(up)" 2>/dev/null | node -e 'let d="";process.stdin.on("data",c=>d+=c).on("end",()=>{try{console.log(JSON.parse(d).data.result[0].value[1])}catch{console.log("")}})' || true)
+  [ "$up_targets" = "$((${#REGIONS[@]} + 1))" ] && break
+  sleep 2
+done
+[ "$up_targets" = "$((${#REGIONS[@]} + 1))" ] || log "warning: Prometheus sees ${up_targets:-0} of $((${#REGIONS[@]} + 1)) targets up (log $prom/prometheus.log)"
+log "Prometheus http://127.0.0.1:$prom_port (pid $(cat "$prom/pid")): ${up_targets:-0}/$((${#REGIONS[@]} + 1)) targets up"
+
 step "endpoints (127.0.0.1 only)"
 pw=$(kctl "$MGMT" -n "$NS" get secret "$GDB-credentials" -o jsonpath='{.data.postgres-password}' | base64 -d)
 wport=$(host_port "$PRIMARY" 30080)
 {
-  printf 'WRITER=127.0.0.1:%s\n' "$wport"
+  printf 'WRITER=127.0.0.1:%s\nPROMETHEUS=http://127.0.0.1:%s\n' "$wport" "$prom_port"
   for r in "${REGIONS[@]}"; do
     printf 'READER_%s=127.0.0.1:%s\nDATA_API_%s=http://127.0.0.1:%s\n' "${r//-/_}" "$(host_port "$r" 30080)" "${r//-/_}" "$(host_port "$r" 30081)"
   done
 } >"$STATE/endpoints.env"
 echo "Borealis on kind: management cluster borealis-$MGMT, regions ${REGIONS[*]} (primary $PRIMARY), up in $((SECONDS - T0)) s"
 echo "  kubectl --kubeconfig $STATE/borealis-$MGMT.kubeconfig get globaldatabases -o wide"
+echo "  Prometheus  http://127.0.0.1:$prom_port"
 echo "  writer      psql 'postgresql://postgres:$pw@127.0.0.1:$wport/app'"
 for r in "${REGIONS[@]}"; do
   echo "  $r  reader 127.0.0.1:$(host_port "$r" 30080)  Data API http://127.0.0.1:$(host_port "$r" 30081)"
