@@ -1,5 +1,8 @@
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
 import {
   mirrorStreamName,
+  sourceStreamName,
   type AgentStatus,
   type EpochEntry,
   type EpochFork,
@@ -538,6 +541,31 @@ export class Coordinator {
     });
   }
 
+  private gcBelow = 1;
+
+  /**
+   * Deletes the streams (source and mirrors) of epochs no region needs any more: every region answers and
+   * has applied into epoch ≥ E, so epochs < E − 1 are gone from every catch-up path (the epoch just before
+   * E is kept: it holds the fork stream and a returning old primary's unreplicated transactions).
+   */
+  private async collectOldStreams(minEpoch: number): Promise<void> {
+    const below = minEpoch - 1;
+    if (below <= this.gcBelow) return;
+    const live = this.topo.regions.find((r) => r.name === this.record?.primary) ?? this.topo.regions[0]!;
+    const nc = await connect({ servers: [live.urls.nats], name: 'borealis-control-plane-gc', timeout: 2_000 });
+    try {
+      const jsm = await jetstreamManager(nc, { timeout: 5_000 });
+      for (let e = this.gcBelow; e < below; e++) {
+        const names = [sourceStreamName(APP_DATABASE, e), ...this.topo.regions.map((r) => mirrorStreamName(APP_DATABASE, r.name, e))];
+        for (const n of names) await jsm.streams.delete(n).catch(() => undefined);
+        this.log(`deleted the streams of epoch ${e} (every region is in epoch ≥ ${minEpoch})`);
+      }
+      this.gcBelow = below;
+    } finally {
+      await nc.close().catch(() => undefined);
+    }
+  }
+
   /** Rejoins (or moves) every region that is behind the current epoch; returns what it did. */
   async reconcile(): Promise<{ region: string; action: string; result?: unknown; error?: string }[]> {
     if (this.reconciling || this.busy) return [];
@@ -546,10 +574,17 @@ export class Coordinator {
     try {
       const rec = this.record;
       if (!rec) return out;
+      let minEpoch: number | null = rec.epoch;
       for (const r of this.topo.regions) {
         if (r.name === rec.primary) continue;
         const st = await this.agentStatus(r, 500).catch(() => null);
-        if (!st) continue;
+        if (!st) {
+          minEpoch = null;
+          continue;
+        }
+        const applied = st.role === 'secondary' ? st.apply?.epoch : st.epoch;
+        if (!applied) minEpoch = null;
+        else if (minEpoch !== null) minEpoch = Math.min(minEpoch, applied);
         const behind = st.epoch < rec.epoch;
         const diverged = !!st.promotion?.diverged;
         if (!behind && !diverged) continue;
@@ -572,6 +607,7 @@ export class Coordinator {
           out.push({ region: r.name, action: 'rejoin', error: (err as Error).message });
         }
       }
+      if (minEpoch !== null && out.length === 0) await this.collectOldStreams(minEpoch).catch((err: unknown) => this.log(`stream cleanup: ${(err as Error).message}`));
     } finally {
       this.reconciling = false;
     }
