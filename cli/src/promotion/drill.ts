@@ -70,15 +70,36 @@ function regionProcesses(topo: Topology, region: string) {
   return procs;
 }
 
+/**
+ * Signals a process and its whole process group: each managed process leads its own group, and a
+ * postmaster's backends (which commit client transactions) are its children — stopping the postmaster alone
+ * would leave them committing.
+ */
+function signalGroup(p: { pid: number; exited: boolean }, sig: NodeJS.Signals): void {
+  if (p.exited) return;
+  try {
+    process.kill(-p.pid, sig);
+  } catch {
+    try {
+      process.kill(p.pid, sig);
+    } catch {
+      // already gone
+    }
+  }
+}
+
 export async function injectFault(topo: Topology, fault: Fault, region: string): Promise<void> {
-  if (fault === 'kill') await Promise.all(regionProcesses(topo, region).map((p) => p.kill()));
-  else if (fault === 'freeze') for (const p of regionProcesses(topo, region)) p.pause();
+  const procs = regionProcesses(topo, region);
+  if (fault === 'kill') {
+    for (const p of procs) signalGroup(p, 'SIGKILL');
+    await Promise.all(procs.map((p) => p.waitExit()));
+  } else if (fault === 'freeze') for (const p of procs) signalGroup(p, 'SIGSTOP');
   else topo.isolate(region);
 }
 
 export async function recoverFault(topo: Topology, fault: Fault, region: string): Promise<boolean> {
   if (fault === 'freeze') {
-    for (const p of regionProcesses(topo, region)) p.resume();
+    for (const p of regionProcesses(topo, region)) signalGroup(p, 'SIGCONT');
     return true;
   }
   if (fault === 'partition') {
