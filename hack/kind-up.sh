@@ -189,7 +189,9 @@ cp "$root/dashboards/rules/borealis-rules.yaml" "$root/dashboards/rules/borealis
   printf 'global: {scrape_interval: 5s, evaluation_interval: 5s}\nrule_files: [borealis-rules.yaml, borealis-thresholds.yaml]\nscrape_configs:\n'
   printf '  - job_name: borealis-agent\n    honor_labels: true\n    static_configs:\n'
   for r in "${REGIONS[@]}"; do
-    printf '      - targets: ["127.0.0.1:%s"]\n        labels: {region: %s, globaldatabase: %s, cluster: borealis-%s}\n' "$(host_port "$r" 30081)" "$r" "$GDB" "$r"
+    # The node's kind-network address (the host is on that bridge): unlike the 127.0.0.1 mapping it survives a
+    # partition drill (Docker 20.10 does not restore a container's published ports on network reconnect).
+    printf '      - targets: ["%s:30081"]\n        labels: {region: %s, globaldatabase: %s, cluster: borealis-%s}\n' "$(node_ip "$r")" "$r" "$GDB" "$r"
   done
   printf '  - job_name: borealis-operator\n    static_configs:\n      - targets: ["127.0.0.1:%s"]\n        labels: {cluster: borealis-%s}\n' "$(host_port "$MGMT" 30081)" "$MGMT"
 } >"$prom/prometheus.yml"
@@ -213,7 +215,7 @@ wport=$(host_port "$PRIMARY" 30080)
 {
   printf 'WRITER=127.0.0.1:%s\nPROMETHEUS=http://127.0.0.1:%s\n' "$wport" "$prom_port"
   for r in "${REGIONS[@]}"; do
-    printf 'READER_%s=127.0.0.1:%s\nDATA_API_%s=http://127.0.0.1:%s\n' "${r//-/_}" "$(host_port "$r" 30080)" "${r//-/_}" "$(host_port "$r" 30081)"
+    printf 'READER_%s=127.0.0.1:%s\nDATA_API_%s=http://127.0.0.1:%s\nNODE_IP_%s=%s\n' "${r//-/_}" "$(host_port "$r" 30080)" "${r//-/_}" "$(host_port "$r" 30081)" "${r//-/_}" "$(node_ip "$r")"
   done
 } >"$STATE/endpoints.env"
 echo "Borealis on kind: management cluster borealis-$MGMT, regions ${REGIONS[*]} (primary $PRIMARY), up in $((SECONDS - T0)) s"
