@@ -60,7 +60,7 @@ export interface TopologyOptions {
   agentReadyTimeoutMs?: number;
   /**
    * Promotion (docs/promotion.md): automatic failover (default off), its detection window (default 2 s),
-   * the RPO guard (default 5 s) and the agents' write lease (default 1.5 s).
+   * the RPO guard (default 5 s) and the agents' write lease (default 2.5 s).
    */
   promotion?: {
     automatic?: boolean;
@@ -578,7 +578,7 @@ export class Topology {
                 control: {
                   ...((o.agentConfig?.control as object | undefined) ?? {}),
                   servers: this.control.urls,
-                  leaseMs: o.promotion?.leaseMs ?? 1_500,
+                  leaseMs: o.promotion?.leaseMs ?? 2_500,
                 },
               }
             : o.agentConfig,
@@ -615,7 +615,7 @@ export class Topology {
         {
           detectionMs: p.detectionMs ?? 2_000,
           rpoGuardSeconds: p.rpoGuardSeconds ?? 5,
-          leaseMs: p.leaseMs ?? 1_500,
+          leaseMs: p.leaseMs ?? 2_500,
           automatic: p.automatic ?? false,
           log,
         },

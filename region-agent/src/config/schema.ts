@@ -114,7 +114,7 @@ export const agentConfigSchema = z
         /** The epoch store's KV bucket. */
         bucket: z.string().regex(/^[A-Za-z0-9_-]+$/).default('borealis_epochs'),
         /** Write lease of a primary: client commits stop this long after the last confirmed renewal. */
-        leaseMs: z.number().int().min(200).max(60_000).default(1_500),
+        leaseMs: z.number().int().min(200).max(60_000).default(2_500),
         /** Lease renewal interval (each renewal reads the epoch store). */
         renewMs: z.number().int().min(20).max(10_000).default(250),
       })
