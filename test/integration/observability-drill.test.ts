@@ -11,6 +11,7 @@ import { startTopologyPrometheus, type RunningPrometheus } from '../../cli/src/p
 import { runDrill, type DrillResult } from '../../cli/src/promotion/index.js';
 import { renderDrillReport } from '../../cli/src/report/index.js';
 import { startTopology, type Topology } from '../../cli/src/topology/index.js';
+import { eventually } from '../support/eventually.js';
 
 const GD = 'drill';
 let topo: Topology | undefined;
@@ -18,20 +19,8 @@ let prom: RunningPrometheus | undefined;
 let result: DrillResult;
 let dir: string;
 
-async function until<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined && v !== false) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`, { cause: last });
-    await new Promise((r) => setTimeout(r, 500));
-  }
-}
+const until = <T>(what: string, fn: () => Promise<T | undefined | null | false>, timeoutMs = 60_000): Promise<T> =>
+  eventually(what, fn, timeoutMs, 500);
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'borealis-obs-drill-test-'));

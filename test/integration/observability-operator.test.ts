@@ -13,24 +13,13 @@ import { KubeClient } from '../../operator/src/runtime/index.js';
 import { METRICS, allDashboards, baseMetricName, queriesOf, selectorsIn, substituteVariables } from '../../dashboards/src/index.js';
 import { defaultRuleFiles, rulesDir, startPrometheus, type RunningPrometheus } from '../../cli/src/prometheus/index.js';
 import { freePort, kubeApiServerToolsBuilt, startKubeApiServer, type KubeApiServer } from '../support/kube-apiserver.js';
+import { eventually } from '../support/eventually.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const ns = 'obs';
 
-async function until<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined && v !== false) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`, { cause: last });
-    await new Promise((r) => setTimeout(r, 500));
-  }
-}
+const until = <T>(what: string, fn: () => Promise<T | undefined | null | false>, timeoutMs = 60_000): Promise<T> =>
+  eventually(what, fn, timeoutMs, 500);
 
 describe.skipIf(!kubeApiServerToolsBuilt())('operator dashboard on a running operator', () => {
   let api: KubeApiServer | undefined;

@@ -7,21 +7,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PrometheusStartError, defaultRuleFiles, startPrometheus, thresholdRulesYaml, type RunningPrometheus } from '../../cli/src/prometheus/index.js';
 import { AgentMetrics } from '../../region-agent/src/metrics/index.js';
+import { eventually } from '../support/eventually.js';
 
-async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`, { cause: last });
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
+const until = <T>(what: string, fn: () => Promise<T | undefined | null | false>, timeoutMs = 30_000): Promise<T> =>
+  eventually(what, fn, timeoutMs, 250);
 
 function alive(pid: number): boolean {
   try {

@@ -16,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { METRICS, allDashboards, baseMetricName, queriesOf, selectorsIn, substituteVariables, type Component } from '../../dashboards/src/index.js';
 import { rulesDir, startTopologyPrometheus, type RunningPrometheus } from '../../cli/src/prometheus/index.js';
 import { startTopology, type Topology } from '../../cli/src/topology/index.js';
+import { eventually } from '../support/eventually.js';
 
 const GD = 'itest';
 /** Components the local topology runs: their series must exist. */
@@ -25,20 +26,8 @@ const vars = { globaldatabase: GD, rateInterval: '20s', range: '1m' };
 let topo: Topology | undefined;
 let prom: RunningPrometheus | undefined;
 
-async function until<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 60_000, intervalMs = 500): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined && v !== false) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`, { cause: last });
-    await new Promise((r) => setTimeout(r, intervalMs));
-  }
-}
+const until = <T>(what: string, fn: () => Promise<T | undefined | null | false>, timeoutMs = 60_000, intervalMs = 500): Promise<T> =>
+  eventually(what, fn, timeoutMs, intervalMs);
 
 async function sql(url: string, text: string): Promise<void> {
   const c = new pg.Client({ connectionString: url });

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PrometheusClient } from '../../cli/src/prometheus/index.js';
+import { eventually } from '../support/eventually.js';
 
 const repo = resolve(import.meta.dirname, '../..');
 const bin = join(repo, 'cli/bin/borealis.js');
@@ -35,20 +36,8 @@ function processesWithArg(arg: string): number[] {
   return pids;
 }
 
-async function until<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined && v !== false) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`, { cause: last });
-    await new Promise((r) => setTimeout(r, 500));
-  }
-}
+const until = <T>(what: string, fn: () => Promise<T | undefined | null | false>, timeoutMs = 60_000): Promise<T> =>
+  eventually(what, fn, timeoutMs, 500);
 
 function exited(child: ChildProcess): Promise<void> {
   return child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((r) => child.once('exit', () => r()));
@@ -100,9 +89,11 @@ describe('borealis up --prometheus', () => {
     const client = new PrometheusClient(up.prometheus);
     const rules = await client.rules();
     expect(rules.map((r) => r.name)).toContain('BorealisReplicationLagHigh');
-    const available = await until('borealis:write_available', async () => {
+    // The first evaluations may precede the primary agent's first "ready" scrape (the rule then
+    // records 0): wait for the primary to be scraped ready, then the recorded value must be 1.
+    const available = await until('borealis:write_available = 1', async () => {
       const v = await client.query('borealis:write_available{globaldatabase="local"}');
-      return v.length > 0 ? v : undefined;
+      return v.length > 0 && v[0]!.value[1] === '1' ? v : undefined;
     });
     expect(available[0]!.value[1]).toBe('1');
     const primaries = await client.query('borealis:primary_regions:count{globaldatabase="local"}');

@@ -12,24 +12,11 @@ import { HttpAgentStatusSource } from '../../operator/src/controllers/global-dat
 import { Operator } from '../../operator/src/manager/index.js';
 import { KubeClient } from '../../operator/src/runtime/index.js';
 import { kubeApiServerToolsBuilt, startKubeApiServer, type KubeApiServer } from '../support/kube-apiserver.js';
+import { eventually } from '../support/eventually.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const ns = 'agents';
 
-async function eventually<T>(what: string, fn: () => Promise<T | undefined | null | false>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await fn();
-      if (v !== undefined && v !== null && v !== false) return v;
-    } catch (err) {
-      last = err;
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-}
 
 describe.skipIf(!kubeApiServerToolsBuilt())('operator status from real region agents', () => {
   let api: KubeApiServer | undefined;

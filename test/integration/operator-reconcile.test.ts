@@ -13,25 +13,14 @@ import { Operator } from '../../operator/src/manager/index.js';
 import { KubeClient } from '../../operator/src/runtime/index.js';
 import { DEFAULT_IMAGES, desiredObjects, generateCredentials, objectKey, type KubeObject } from '../../operator/src/specs/index.js';
 import { freePort, kubeApiServerToolsBuilt, startKubeApiServer, type KubeApiServer } from '../support/kube-apiserver.js';
+import { eventually as poll } from '../support/eventually.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const ns = 'shop';
 const log = pino({ level: process.env['TEST_LOG_LEVEL'] ?? 'silent' });
 
-async function eventually<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await fn();
-      if (v !== undefined && v !== null && v !== false) return v;
-    } catch (err) {
-      last = err;
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-}
+const eventually = <T>(what: string, fn: () => Promise<T | undefined | null | false>, timeoutMs = 30_000): Promise<T> =>
+  poll(what, fn, timeoutMs, 200);
 
 const perRegion = (g: string, r: string): string[] => [
   `ConfigMap/${ns}/${g}-${r}-config`,

@@ -93,7 +93,7 @@ describe('buildPrometheusConfig', () => {
 describe('thresholdRulesYaml', () => {
   it('renders the two threshold recording rules', () => {
     const doc = parse(thresholdRulesYaml({ maxLagSeconds: 2, rpoGuardSeconds: 7.5 })) as RulesDoc;
-    expect(doc.groups[0].rules).toEqual([
+    expect(doc.groups[0]?.rules).toEqual([
       { record: 'borealis:replication_lag_bound_seconds', expr: 'vector(2)' },
       { record: 'borealis:rpo_guard_seconds', expr: 'vector(7.5)' },
     ]);
