@@ -7,7 +7,7 @@ function explain(err: unknown): string {
   const parts: string[] = [];
   let e: unknown = err;
   for (let depth = 0; e && depth < 5; depth++) {
-    const msg = e instanceof Error ? e.message : String(e);
+    const msg = e instanceof Error ? e.message : JSON.stringify(e);
     if (!parts.some((p) => p.includes(msg))) parts.push(msg);
     e = e instanceof Error ? e.cause : undefined;
   }

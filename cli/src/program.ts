@@ -1,6 +1,8 @@
 import { Command, Option } from 'commander';
 import { demo, down, status, up, processIO, type CommandIO } from './commands/index.js';
-import { drill } from './commands/drill.js';
+import type { DemoOptions } from './commands/demo.js';
+import type { UpOptions } from './commands/up.js';
+import { drill, type DrillCommandOptions } from './commands/drill.js';
 import { failover } from './commands/failover.js';
 import { switchover } from './commands/switchover.js';
 import {
@@ -61,13 +63,13 @@ export function buildProgram(io: CommandIO = processIO): Command {
   )
     .option('--json', 'print one JSON line describing the topology to stdout when ready')
     .option('--prometheus', 'also start a real Prometheus scraping every agent and the control plane, Borealis rules loaded; prints its URL')
-    .action(async (o) => up(o, io));
+    .action(async (o: UpOptions) => up(o, io));
 
   program
     .command('status')
     .description("describe the running topology and show each region agent's status")
     .option('--json', 'print the topology JSON line (as "up --json") to stdout')
-    .action(async (o) => status(o, io));
+    .action(async (o: { json?: boolean }) => status(o, io));
 
   program
     .command('down')
@@ -116,7 +118,7 @@ export function buildProgram(io: CommandIO = processIO): Command {
         'run a k6 scenario of test/k6 (smoke, read-heavy, write-forwarding, mixed-oltp, failover) against the Data API instead of the built-in workload',
       ),
     )
-    .action(async (o) => demo(o, io));
+    .action(async (o: DemoOptions) => demo(o, io));
 
   program
     .command('switchover')
@@ -144,7 +146,7 @@ export function buildProgram(io: CommandIO = processIO): Command {
     .addOption(new Option('--writes-per-sec <n>', 'prober writes per second').argParser(parsePositive('--writes-per-sec')).default(50))
     .option('--json', 'print the drill result as one JSON line')
     .option('--report <file.html>', 'also write the HTML drill report')
-    .action(async (o) => drill(o, io));
+    .action(async (o: DrillCommandOptions) => drill(o, io));
 
   return program;
 }

@@ -161,7 +161,7 @@ describe('NATS supercluster over link proxies', () => {
     let count = 0;
     const s = sub.subscribe(subject);
     void (async () => {
-      for await (const _m of s) count++;
+      for await (const m of s) if (m) count++;
     })();
     await sub.flush();
     const timer = setInterval(() => pub.publish(subject, 'm'), 50);

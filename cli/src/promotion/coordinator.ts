@@ -333,9 +333,10 @@ export class Coordinator {
       const next = await phase('cas', () => this.advance(cur, to, fork));
       this.record = next.record;
       await phase('promote', () => this.promoteAfterCas(target, next.record, fork));
-      await phase('reroute', async () => {
+      await phase('reroute', () => {
         writer.setTarget({ host: '127.0.0.1', port: target.postgres.port });
         writer.accept();
+        return Promise.resolve();
       });
       const refusedTo = Date.now();
       this.setRoles(to);

@@ -45,7 +45,7 @@ export function promotionRoutes(topo: Topology, coord: Coordinator): (req: Incom
             topo.region(body.to);
             return send(res, 200, await coord.switchover(body.to));
           case '/promotion/failover':
-            if (body.to !== undefined) topo.region(String(body.to));
+            if (typeof body.to === 'string') topo.region(body.to);
             return send(res, 200, await coord.failover({ to: body.to as string | undefined, force: body.force === true, reason: 'requested' }));
           case '/promotion/drill': {
             const r = await runDrill(topo, coord, body as unknown as DrillOptions);

@@ -70,7 +70,7 @@ export function buildAgentConfig(input: AgentConfigInput): AgentConfigFile {
     ...(input.dataApiToken
       ? {
           dataApi: {
-            ...((input.extra?.dataApi as Record<string, unknown> | undefined) ?? {}),
+            ...((input.extra?.dataApi) ?? {}),
             token: input.dataApiToken,
           },
         }

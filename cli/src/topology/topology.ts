@@ -576,7 +576,7 @@ export class Topology {
             ? {
                 ...o.agentConfig,
                 control: {
-                  ...((o.agentConfig?.control as object | undefined) ?? {}),
+                  ...((o.agentConfig?.control) ?? {}),
                   servers: this.control.urls,
                   leaseMs: o.promotion?.leaseMs ?? 2_500,
                 },

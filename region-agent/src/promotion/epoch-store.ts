@@ -1,4 +1,4 @@
-import { Kvm, type KV, type KvOptions } from '@nats-io/kv';
+import { Kvm, type KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { EpochEntry, EpochFork, EpochRecord } from './types.js';
 
@@ -31,7 +31,7 @@ export class EpochStore {
     const kvm = new Kvm(nc);
     try {
       const kv = opts.create
-        ? await kvm.create(bucket, { replicas: opts.replicas ?? 1, history: 64, allow_direct: false } as Partial<KvOptions>)
+        ? await kvm.create(bucket, { replicas: opts.replicas ?? 1, history: 64, allow_direct: false })
         : await kvm.open(bucket);
       return new EpochStore(kv, db);
     } catch (err) {
