@@ -5,6 +5,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runDrill } from '../../cli/src/promotion/index.js';
 import { startTopology, type Topology } from '../../cli/src/topology/index.js';
+import { eventually } from '../support/eventually.js';
 
 let topo: Topology;
 
@@ -34,8 +35,10 @@ afterAll(async () => {
 
 describe('planned switchover', () => {
   it('epoch 1 is in the KV store with 3 replicas on the control cluster', async () => {
-    const cur = await topo.control!.store.read();
-    expect(cur?.record).toMatchObject({ epoch: 1, primary: 'us-east' });
+    // Right after start the KV leader may still be moving out of the primary region (a read then
+    // times out): read until the store answers.
+    const cur = await eventually('the epoch store answers', () => topo.control!.store.read(), 30_000);
+    expect(cur.record).toMatchObject({ epoch: 1, primary: 'us-east' });
     const jsz = (await (await fetch(`${topo.control!.members[0]!.monitorUrl}/jsz?streams=true`)).json()) as {
       account_details?: { stream_detail?: { name: string; cluster?: { replicas?: unknown[] } }[] }[];
     };
