@@ -16,6 +16,9 @@ import type { Region, Topology } from '../topology/topology.js';
 import { PromotionMetrics } from './metrics.js';
 
 /** A promotion that cannot proceed (bad target, a guard, a timeout); nothing was changed unless said. */
+/** Automatic failover is not started within this time after the previous promotion ended. */
+export const AUTOMATIC_FAILOVER_COOLDOWN_MS = 15_000;
+
 export class PromotionRefusedError extends Error {
   override name = 'PromotionRefusedError';
 }
@@ -102,6 +105,8 @@ export class Coordinator {
   private stopped = false;
   private lastPrimaryContact = Date.now();
   private unhealthySince: number | null = null;
+  /** When the last promotion (switchover or failover) ended: automatic failover waits out a cool-down after it. */
+  private lastPromotionEndedAt = 0;
   private unhealthyReason: string | null = null;
   private readonly seedProxies = new Map<string, LinkProxy>();
   private reconciling = false;
@@ -247,6 +252,7 @@ export class Coordinator {
     this.busy = run;
     return run.finally(() => {
       this.busy = null;
+      this.lastPromotionEndedAt = Date.now();
     });
   }
 
@@ -654,7 +660,10 @@ export class Coordinator {
       this.log(`primary ${rec.primary} unhealthy: ${reason}`);
     }
     this.unhealthyReason = reason;
-    if (this.opts.automatic && now - this.unhealthySince >= this.opts.detectionMs) {
+    // No automatic failover right after a promotion: while regions rejoin and cross the epoch their
+    // heartbeat lag is not yet the new primary's, and a second failover would flap the primary.
+    const coolingDown = now - this.lastPromotionEndedAt < AUTOMATIC_FAILOVER_COOLDOWN_MS;
+    if (this.opts.automatic && !coolingDown && now - this.unhealthySince >= this.opts.detectionMs) {
       const detectMs = now - this.unhealthySince;
       this.failover({ automatic: true, reason: `${reason} for ${(detectMs / 1000).toFixed(1)} s`, detectMs }).then(
         () => undefined,
