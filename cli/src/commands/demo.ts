@@ -13,7 +13,7 @@ import { runK6Demo } from './demo-k6.js';
 import { runDrill } from '../promotion/drill.js';
 import { formatDrill } from '../promotion/format.js';
 import { CommandError, waitForStopSignal, type CommandIO } from './io.js';
-import type { TopologyCliOptions } from './options.js';
+import { topologyOptions, type TopologyCliOptions } from './options.js';
 
 export interface DemoOptions extends TopologyCliOptions {
   /** Workload duration, seconds. */
@@ -46,16 +46,7 @@ export async function demo(opts: DemoOptions, io: CommandIO): Promise<void> {
   let topo: Topology | undefined;
   const t0 = Date.now();
   try {
-    topo = await startTopology({
-      regions: opts.regions,
-      readers: opts.readers,
-      wanLatencyMs: opts.wanLatency,
-      jitterMs: opts.jitter,
-      agents: opts.agents,
-      postgresSettings: opts.pg,
-      keepFiles: opts.keepFiles,
-      log: (line) => io.err(line),
-    });
+    topo = await startTopology(topologyOptions(opts, (line) => io.err(line)));
     const readyS = (Date.now() - t0) / 1000;
     io.err(
       `topology of ${opts.regions} region(s) ready in ${readyS.toFixed(1)} s; writer ${topo.describe().writer}`,

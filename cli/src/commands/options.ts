@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from 'commander';
-import { MAX_READERS, MAX_REGIONS, parseDurationMs } from '../topology/index.js';
+import { MAX_READERS, MAX_REGIONS, parseDurationMs, type TopologyOptions } from '../topology/index.js';
 
 /** commander argParsers with clear messages for bad input. */
 export function intInRange(what: string, min: number, max: number) {
@@ -58,4 +58,18 @@ export interface TopologyCliOptions {
   agents: boolean;
   pg?: Record<string, string>;
   keepFiles?: boolean;
+}
+
+/** The topology the shared CLI options describe (up and demo start the same one). */
+export function topologyOptions(opts: TopologyCliOptions, log: (line: string) => void): TopologyOptions {
+  return {
+    regions: opts.regions,
+    readers: opts.readers,
+    wanLatencyMs: opts.wanLatency,
+    jitterMs: opts.jitter,
+    agents: opts.agents,
+    postgresSettings: opts.pg,
+    keepFiles: opts.keepFiles,
+    log,
+  };
 }

@@ -2,7 +2,7 @@ import { startTopology, type Topology } from '../topology/index.js';
 import { startTopologyPrometheus, type RunningPrometheus } from '../prometheus/index.js';
 import { claimState, releaseState, stateFilePath, writeState } from '../state/index.js';
 import { CommandError, waitForStopSignal, type CommandIO } from './io.js';
-import type { TopologyCliOptions } from './options.js';
+import { topologyOptions, type TopologyCliOptions } from './options.js';
 
 export interface UpOptions extends TopologyCliOptions {
   json?: boolean;
@@ -36,16 +36,7 @@ export async function up(opts: UpOptions, io: CommandIO): Promise<void> {
   try {
     const t0 = Date.now();
     try {
-      topo = await startTopology({
-        regions: opts.regions,
-        readers: opts.readers,
-        wanLatencyMs: opts.wanLatency,
-        jitterMs: opts.jitter,
-        agents: opts.agents,
-        postgresSettings: opts.pg,
-        keepFiles: opts.keepFiles,
-        log: (line) => io.err(line),
-      });
+      topo = await startTopology(topologyOptions(opts, (line) => io.err(line)));
     } catch (err) {
       throw new CommandError(`the topology did not start: ${(err as Error).message}`, 1, {
         cause: err,
