@@ -5,6 +5,7 @@ import { API_VERSION, type FailoverDrill, type GlobalDatabase } from '../api/ind
 import { FailoverDrillReconciler, UnwiredDrillHarness, type DrillHarness } from '../controllers/failover-drill/index.js';
 import { ClusterClients, GlobalDatabaseReconciler, HttpAgentStatusSource, MANAGED_KINDS, ownerKeyOf, type AgentStatusSource } from '../controllers/global-database/index.js';
 import { PromotionCoordinator, StatusEpochStore, UnwiredPromotionDriver, type EpochStore, type PromotionDriver } from '../failover/index.js';
+import type { FaultInjector } from '../drills/faults.js';
 import { createOperatorMetrics, observeReconcile, type OperatorMetrics } from '../metrics/index.js';
 import { EventRecorder, Informer, LeaderElector, WorkQueue, runWorkers, type KubeClient, type KubeObjectLike } from '../runtime/index.js';
 import { DEFAULT_IMAGES, FIELD_MANAGER, LABELS, MANAGED_BY, type Images, type KubeObject } from '../specs/index.js';
@@ -19,6 +20,8 @@ export interface OperatorOptions {
   driver?: PromotionDriver;
   epochStore?: EpochStore;
   harness?: DrillHarness;
+  /** Fault injection for drills (kill/freeze/partition of a region); see operator/src/drills. */
+  faults?: FaultInjector;
   pollIntervalMs?: number;
   workers?: number;
   /** Lease-based leader election; omit to run without (single replica, tests). */

@@ -1,0 +1,1 @@
+export { FaultInjectionError, type FaultInjector, type FaultTarget } from './faults.js';
