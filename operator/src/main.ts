@@ -4,6 +4,7 @@ import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { HttpAgentStatusSource } from './controllers/global-database/index.js';
+import { KubeFaultInjector } from './drills/index.js';
 import { Operator } from './manager/index.js';
 import { KubeClient } from './runtime/index.js';
 import { DEFAULT_IMAGES, type Images } from './specs/index.js';
@@ -20,6 +21,7 @@ const usage = `usage: borealis-operator [options]
   --image-pull-policy <p>      IfNotPresent | Never | Always (default IfNotPresent)
   --agent-url-template <t>     URL of an agent's /status; {service} {namespace} {region} {globalDatabase}
   --poll-interval <ms>         agent status poll interval (default 5000)
+  --docker-socket <path>       host Docker socket for freeze/partition drill faults on kind (testbed only)
   --log-level <level>          (default info)`;
 
 function fail(message: string): never {
@@ -42,6 +44,7 @@ try {
       'image-pull-policy': { type: 'string', default: 'IfNotPresent' },
       'agent-url-template': { type: 'string' },
       'poll-interval': { type: 'string', default: '5000' },
+      'docker-socket': { type: 'string' },
       'log-level': { type: 'string', default: 'info' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -76,6 +79,7 @@ const operator = new Operator({
   ...(values.namespace ? { namespace: values.namespace } : {}),
   images,
   agents: new HttpAgentStatusSource(values['agent-url-template'] ?? undefined),
+  faults: new KubeFaultInjector(values['docker-socket'] ? { dockerSocketPath: values['docker-socket'] } : {}),
   pollIntervalMs: int('poll-interval', values['poll-interval'], 100),
   httpPort: int('http-port', values['http-port'], 0),
   ...(values['leader-elect']

@@ -1,1 +1,15 @@
 export { FaultInjectionError, type FaultInjector, type FaultTarget } from './faults.js';
+export {
+  DockerApiError,
+  DockerClient,
+  DEFAULT_DOCKER_SOCKET,
+  type ContainerInspect,
+  type DockerClientOptions,
+} from './docker.js';
+export {
+  KubeFaultInjector,
+  regionNodeName,
+  regionPodSelector,
+  type DockerApi,
+  type KubeFaultInjectorOptions,
+} from './kube-faults.js';

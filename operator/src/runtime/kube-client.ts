@@ -160,11 +160,22 @@ export class KubeClient {
     });
   }
 
-  /** Deletes an object; resolves false when it was already gone. */
-  async delete(apiVersion: string, kind: string, namespace: string | undefined, name: string, opts: { propagationPolicy?: 'Background' | 'Foreground' | 'Orphan' } = {}): Promise<boolean> {
+  /** Deletes an object; resolves false when it was already gone. `gracePeriodSeconds: 0` deletes a pod at once (kubectl --grace-period=0 --force). */
+  async delete(
+    apiVersion: string,
+    kind: string,
+    namespace: string | undefined,
+    name: string,
+    opts: { propagationPolicy?: 'Background' | 'Foreground' | 'Orphan'; gracePeriodSeconds?: number } = {},
+  ): Promise<boolean> {
     try {
       await this.request('DELETE', resourcePath(resourceInfo(apiVersion, kind), namespace, name), {
-        body: { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: opts.propagationPolicy ?? 'Background' },
+        body: {
+          kind: 'DeleteOptions',
+          apiVersion: 'v1',
+          propagationPolicy: opts.propagationPolicy ?? 'Background',
+          ...(opts.gracePeriodSeconds !== undefined ? { gracePeriodSeconds: opts.gracePeriodSeconds } : {}),
+        },
       });
       return true;
     } catch (err) {
