@@ -62,6 +62,29 @@ describe.skipIf(!kubeApiServerToolsBuilt() || !existsSync(helmBin))('Helm chart 
     expect(await helmFails(['template', 't', chart, '--set', 'replicaCount=2', '--set', 'leaderElection.enabled=false'])).toContain('replicaCount > 1 needs leaderElection.enabled=true');
   });
 
+  it('drills.dockerSocket=true mounts the host Docker socket and passes --docker-socket; off by default; booleans only', async () => {
+    type PodSpec = {
+      securityContext: { supplementalGroups?: number[] };
+      containers: { args: string[]; volumeMounts?: { name: string; mountPath: string }[] }[];
+      volumes?: { name: string; hostPath?: { path: string; type: string } }[];
+    };
+    const deployment = async (set: string[]): Promise<PodSpec> => {
+      const out = await helm(['template', 't', chart, '-s', 'templates/deployment.yaml', ...set]);
+      return (parse(out) as { spec: { template: { spec: PodSpec } } }).spec.template.spec;
+    };
+    const on = await deployment(['--set', 'drills.dockerSocket=true', '--set', 'drills.dockerGroupId=106']);
+    expect(on.containers[0]!.args).toContain('--docker-socket=/var/run/docker.sock');
+    expect(on.containers[0]!.volumeMounts).toEqual([{ name: 'docker-socket', mountPath: '/var/run/docker.sock' }]);
+    expect(on.volumes).toEqual([{ name: 'docker-socket', hostPath: { path: '/var/run/docker.sock', type: 'Socket' } }]);
+    expect(on.securityContext.supplementalGroups).toEqual([106]);
+    const off = await deployment([]);
+    expect(off.containers[0]!.args.some((a) => a.startsWith('--docker-socket'))).toBe(false);
+    expect(off.volumes).toBeUndefined();
+    expect(off.securityContext.supplementalGroups).toBeUndefined();
+    expect(await helmFails(['template', 't', chart, '--set', 'drills.dockerSocket=yes'])).toContain("at '/drills/dockerSocket': got string, want boolean");
+    expect(await helmFails(['template', 't', chart, '--set', 'drills.dockerGroupId=docker'])).toContain("at '/drills/dockerGroupId'");
+  });
+
   it('renders a PrometheusRule carrying every rule group of dashboards/rules plus the thresholds from values', async () => {
     const out = await helm(['template', 't', chart, '--set', 'metrics.prometheusRule.enabled=true', '--set', 'metrics.prometheusRule.thresholds.rpoGuardSeconds=7']);
     type Groups = { name: string; rules: { record?: string; expr: string }[] }[];
