@@ -87,7 +87,10 @@ printf 'MGMT=%s\nREGIONS="%s"\nGDB=%s\nPRIMARY=%s\n' "$MGMT" "${REGIONS[*]}" "$G
 : >"$STATE/ready-times.tsv"
 for c in "$MGMT" "${REGIONS[@]}"; do
   t=$SECONDS
-  BOREALIS_KIND_NODEPORTS="30081" bash "$here/kind.sh" up "$c" 2>&1 | grep --line-buffered -v '^ [•✓]' | sed -u 's/^/          /' >&2
+  # The management cluster's node gets the host's Docker socket (the operator's freeze/partition drill faults).
+  sock=0
+  [ "$c" = "$MGMT" ] && sock=1
+  BOREALIS_KIND_DOCKER_SOCKET=$sock BOREALIS_KIND_NODEPORTS="30081" bash "$here/kind.sh" up "$c" 2>&1 | grep --line-buffered -v '^ [•✓]' | sed -u 's/^/          /' >&2
   printf 'borealis-%s\t%s\n' "$c" "$((SECONDS - t))" >>"$STATE/ready-times.tsv"
 done
 
@@ -102,7 +105,8 @@ step "operator chart into borealis-$MGMT (helm upgrade --install)"
 helm upgrade --install borealis "$root/charts/borealis" --kubeconfig "$STATE/borealis-$MGMT.kubeconfig" \
   -n borealis-system --create-namespace --wait --timeout 180s \
   --set image.pullPolicy=Never --set workloadImagePullPolicy=Never \
-  --set regionImage="$REGION_IMAGE" --set natsImage="$NATS_IMAGE" --set pollIntervalMs=2000 >/dev/null
+  --set regionImage="$REGION_IMAGE" --set natsImage="$NATS_IMAGE" --set pollIntervalMs=2000 \
+  --set drills.dockerSocket=true --set drills.dockerGroupId="$(stat -c %g /var/run/docker.sock)" >/dev/null
 kctl "$MGMT" -n borealis-system rollout status deployment/borealis --timeout=180s >/dev/null
 
 step "region clusters: kubeconfig Secrets (kind network addresses), NodePorts"

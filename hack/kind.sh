@@ -96,6 +96,12 @@ create_one() { # region
     extra_maps+=$'\n'"      - containerPort: $p"$'\n'"        hostPort: $hp"$'\n'"        listenAddress: 127.0.0.1"$'\n'"        protocol: TCP"
     extra_env+="NODEPORT_${p}_HOST_PORT=$hp"$'\n'
   done
+  # BOREALIS_KIND_DOCKER_SOCKET=1 (kind-up.sh, management cluster only): the host's Docker socket inside the
+  # node, for the operator's drill faults (freeze = docker pause, partition = docker network disconnect).
+  local extra_mounts=""
+  if [ "${BOREALIS_KIND_DOCKER_SOCKET:-}" = 1 ]; then
+    extra_mounts=$'\n'"    extraMounts:"$'\n'"      - hostPath: /var/run/docker.sock"$'\n'"        containerPath: /var/run/docker.sock"
+  fi
   cfg="$STATE/$name.yaml"
   cat >"$cfg" <<EOF
 kind: Cluster
@@ -113,7 +119,7 @@ nodes:
       - containerPort: $NODEPORT
         hostPort: $hostport
         listenAddress: 127.0.0.1
-        protocol: TCP$extra_maps
+        protocol: TCP$extra_maps$extra_mounts
 EOF
   log "creating $name (image $NODE_IMAGE)…"
   kind create cluster --config "$cfg" --kubeconfig "$STATE/$name.kubeconfig" --wait 180s
