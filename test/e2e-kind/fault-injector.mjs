@@ -22,7 +22,10 @@ const region = process.argv[2] ?? 'eu-west';
 const faults = (process.argv[3] ?? 'kill,freeze,partition').split(',');
 const gdb = env.GDB;
 const ns = 'default';
-const kubectl = join(execFileSync('bash', ['hack/tools.sh', 'path'], { encoding: 'utf8' }).trim(), 'kubectl');
+const kubectl = join(
+  execFileSync('bash', ['hack/tools.sh', 'path'], { encoding: 'utf8' }).trim(),
+  'kubectl',
+);
 const docker = (...args) => execFileSync('/usr/bin/docker', args, { encoding: 'utf8' }).trim();
 const t0 = Date.now();
 const say = (o) => console.log(JSON.stringify({ t: ((Date.now() - t0) / 1000).toFixed(1), ...o }));
@@ -37,38 +40,83 @@ async function until(what, fn, timeoutMs = 180_000) {
     } catch (err) {
       last = err.message;
     }
-    if (Date.now() - start > timeoutMs) throw new Error(`${what}: not within ${timeoutMs} ms (last: ${JSON.stringify(last)})`);
+    if (Date.now() - start > timeoutMs)
+      throw new Error(`${what}: not within ${timeoutMs} ms (last: ${JSON.stringify(last)})`);
     await sleep(1000);
   }
 }
 
-const client = KubeClient.fromString(readFileSync(join(state, `borealis-${region}.internal.kubeconfig`), 'utf8'), `borealis-${region}.internal.kubeconfig`);
+const client = KubeClient.fromString(
+  readFileSync(join(state, `borealis-${region}.internal.kubeconfig`), 'utf8'),
+  `borealis-${region}.internal.kubeconfig`,
+);
 const target = { namespace: ns, globalDatabase: gdb, region, client };
 const injector = new KubeFaultInjector({ dockerSocketPath: '/var/run/docker.sock' });
 const selector = `borealis.dev/global-database=${gdb},borealis.dev/region=${region}`;
 const pods = async () => (await client.list('v1', 'Pod', ns, selector)).items;
-const ready = (p) => p.status?.phase === 'Running' && (p.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
-const node = (await pods()).find((p) => p.metadata.labels['app.kubernetes.io/component'] === 'database').spec.nodeName;
+const ready = (p) =>
+  p.status?.phase === 'Running' &&
+  (p.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
+const node = (await pods()).find(
+  (p) => p.metadata.labels['app.kubernetes.io/component'] === 'database',
+).spec.nodeName;
 const inspect = () => JSON.parse(docker('inspect', node))[0];
 const kindIp = () => inspect().NetworkSettings.Networks.kind?.IPAddress ?? '';
 const gdbStatus = () =>
-  JSON.parse(execFileSync(kubectl, ['--kubeconfig', join(state, 'borealis-global.kubeconfig'), '-n', ns, 'get', 'globaldatabase', gdb, '-o', 'json'], { encoding: 'utf8' }))
-    .status;
+  JSON.parse(
+    execFileSync(
+      kubectl,
+      [
+        '--kubeconfig',
+        join(state, 'borealis-global.kubeconfig'),
+        '-n',
+        ns,
+        'get',
+        'globaldatabase',
+        gdb,
+        '-o',
+        'json',
+      ],
+      { encoding: 'utf8' },
+    ),
+  ).status;
 const regionStatus = (s) => s.regions.find((r) => r.name === region);
 async function waitGdbReady(after) {
-  const { seconds, value } = await until(`GlobalDatabase ${gdb} Ready with ${region} ready`, () => {
-    const s = gdbStatus();
-    const ok = s.phase === 'Ready' && regionStatus(s)?.ready === true && s.conditions.some((c) => c.type === 'Ready' && c.status === 'True');
-    return ok ? s : undefined;
-  }, 240_000);
-  say({ step: `${after}: GlobalDatabase Ready`, seconds, phase: value.phase, regionsReady: value.regionsReady, primary: value.primaryRegion });
+  const { seconds, value } = await until(
+    `GlobalDatabase ${gdb} Ready with ${region} ready`,
+    () => {
+      const s = gdbStatus();
+      const ok =
+        s.phase === 'Ready' &&
+        regionStatus(s)?.ready === true &&
+        s.conditions.some((c) => c.type === 'Ready' && c.status === 'True');
+      return ok ? s : undefined;
+    },
+    240_000,
+  );
+  say({
+    step: `${after}: GlobalDatabase Ready`,
+    seconds,
+    phase: value.phase,
+    regionsReady: value.regionsReady,
+    primary: value.primaryRegion,
+  });
 }
 async function waitRegionNotReady(after) {
-  const { seconds, value } = await until(`operator sees ${region} not ready`, () => {
-    const s = gdbStatus();
-    return regionStatus(s)?.ready === false ? s : undefined;
-  }, 120_000);
-  say({ step: `${after}: operator reports ${region} not ready`, seconds, phase: value.phase, regionsReady: value.regionsReady });
+  const { seconds, value } = await until(
+    `operator sees ${region} not ready`,
+    () => {
+      const s = gdbStatus();
+      return regionStatus(s)?.ready === false ? s : undefined;
+    },
+    120_000,
+  );
+  say({
+    step: `${after}: operator reports ${region} not ready`,
+    seconds,
+    phase: value.phase,
+    regionsReady: value.regionsReady,
+  });
 }
 
 say({ region, gdb, node, ip: kindIp(), faults });
@@ -81,9 +129,15 @@ for (const fault of faults) {
     say({ step: 'kill injected', deleted: before.map((p) => p.metadata.name) });
     const { seconds, value } = await until('pods recreated and ready', async () => {
       const now = await pods();
-      return now.length === before.length && now.every((p) => !uids.has(p.metadata.uid) && ready(p)) ? now : undefined;
+      return now.length === before.length && now.every((p) => !uids.has(p.metadata.uid) && ready(p))
+        ? now
+        : undefined;
     });
-    say({ step: 'kill: pods recreated (new uids) and Ready', seconds, pods: value.map((p) => `${p.metadata.name} ${p.metadata.uid.slice(0, 8)}`) });
+    say({
+      step: 'kill: pods recreated (new uids) and Ready',
+      seconds,
+      pods: value.map((p) => `${p.metadata.name} ${p.metadata.uid.slice(0, 8)}`),
+    });
     await heal();
     await waitGdbReady('kill');
   } else if (fault === 'freeze') {
@@ -102,7 +156,12 @@ for (const fault of faults) {
     const ip = kindIp();
     const heal = await injector.inject(target, 'partition');
     const during = kindIp();
-    say({ step: 'partition injected', ipBefore: ip, kindNetworkNow: during || '(not connected)', networks: Object.keys(inspect().NetworkSettings.Networks) });
+    say({
+      step: 'partition injected',
+      ipBefore: ip,
+      kindNetworkNow: during || '(not connected)',
+      networks: Object.keys(inspect().NetworkSettings.Networks),
+    });
     if (during) throw new Error(`${node} is still on the kind network`);
     await waitRegionNotReady('partition');
     await heal();
