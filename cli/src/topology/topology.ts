@@ -62,6 +62,11 @@ export interface TopologyOptions {
    * Promotion (docs/promotion.md): automatic failover (default off), its detection window (default 2 s),
    * the RPO guard (default 5 s) and the agents' write lease (default 2.5 s).
    */
+  /**
+   * Start the control cluster (epoch store) and the promotion coordinator with the agents (default true). false:
+   * agents run without a write lease and nothing here promotes — another authority (the operator) does.
+   */
+  control?: boolean;
   promotion?: {
     automatic?: boolean;
     detectionMs?: number;
@@ -456,7 +461,7 @@ export class Topology {
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
     const sc = this.supercluster!;
-    if (o.agents !== false) {
+    if (o.agents !== false && o.control !== false) {
       this.control = await startControlCluster({
         dir: join(this.dir, 'control'),
         regions: names,
@@ -576,7 +581,7 @@ export class Topology {
             ? {
                 ...o.agentConfig,
                 control: {
-                  ...((o.agentConfig?.control) ?? {}),
+                  ...(o.agentConfig?.control ?? {}),
                   servers: this.control.urls,
                   leaseMs: o.promotion?.leaseMs ?? 2_500,
                 },

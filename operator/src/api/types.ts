@@ -49,12 +49,16 @@ export interface GlobalDatabaseSpec {
   database?: { name?: string };
   primaryRegion: string;
   regions: RegionSpec[];
-  replication?: { maxLagSeconds?: number; retention?: { maxAgeSeconds?: number; maxBytes?: number } };
+  replication?: {
+    maxLagSeconds?: number;
+    retention?: { maxAgeSeconds?: number; maxBytes?: number };
+  };
   failover?: { mode?: FailoverMode; detectionSeconds?: number; rpoGuardSeconds?: number };
   nats?: { clusterSize?: 1 | 3 };
 }
 
-export type GlobalDatabasePhase = 'Pending' | 'Provisioning' | 'Ready' | 'Degraded' | 'FailingOver' | 'Deleting';
+export type GlobalDatabasePhase =
+  'Pending' | 'Provisioning' | 'Ready' | 'Degraded' | 'FailingOver' | 'Deleting';
 
 export interface RegionStatus {
   name: string;
@@ -91,6 +95,17 @@ export interface GlobalDatabaseStatus {
   regions?: RegionStatus[];
   conditions?: Condition[];
   lastFailover?: LastFailover;
+  /** The spec.primaryRegion the operator last acted on: a different spec value is a switchover request. */
+  requestedPrimaryRegion?: string;
+  /** Every primary term with its fork (the agents need it to cross epochs); written with each epoch change. */
+  epochHistory?: EpochHistoryEntry[];
+}
+
+export interface EpochHistoryEntry {
+  epoch: number;
+  primary: string;
+  fork?: { epoch: number; seq: number; commitLsn: string; stream: string };
+  at: string;
 }
 
 export interface GlobalDatabase {
@@ -113,7 +128,15 @@ export interface FailoverDrillSpec {
   force?: boolean;
 }
 
-export type DrillPhaseName = 'Pending' | 'Preparing' | 'InjectingFault' | 'Detecting' | 'Promoting' | 'Rerouting' | 'Verifying' | 'Completed';
+export type DrillPhaseName =
+  | 'Pending'
+  | 'Preparing'
+  | 'InjectingFault'
+  | 'Detecting'
+  | 'Promoting'
+  | 'Rerouting'
+  | 'Verifying'
+  | 'Completed';
 
 export interface DrillPhase {
   name: DrillPhaseName;
@@ -133,6 +156,10 @@ export interface FailoverDrillStatus {
   epoch?: number;
   startedAt?: string;
   completedAt?: string;
+  /** The promotion's own steps (fence, catch-up, hold, epoch, promote, rejoin, follow) and their durations. */
+  promotionPhases?: { name: string; seconds: number }[];
+  /** Writes of the prober acknowledged during the drill. */
+  acknowledgedWrites?: number;
   rtoSeconds?: number;
   rpoTransactions?: number;
   rpoSeconds?: number;
@@ -181,7 +208,11 @@ export function resolveSpec(spec: GlobalDatabaseSpec): ResolvedSpec {
         storage: { size: r.storage?.size ?? '1Gi', natsSize: r.storage?.natsSize ?? '1Gi' },
       };
       if (r.storage?.storageClassName) out.storage.storageClassName = r.storage.storageClassName;
-      if (r.kubeconfigSecretRef) out.kubeconfigSecretRef = { name: r.kubeconfigSecretRef.name, key: r.kubeconfigSecretRef.key ?? 'kubeconfig' };
+      if (r.kubeconfigSecretRef)
+        out.kubeconfigSecretRef = {
+          name: r.kubeconfigSecretRef.name,
+          key: r.kubeconfigSecretRef.key ?? 'kubeconfig',
+        };
       if (r.natsGatewayAddress) out.natsGatewayAddress = r.natsGatewayAddress;
       if (r.postgresAddress) out.postgresAddress = r.postgresAddress;
       return out;

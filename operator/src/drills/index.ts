@@ -13,3 +13,11 @@ export {
   type DockerApi,
   type KubeFaultInjectorOptions,
 } from './kube-faults.js';
+export {
+  LedgerProber,
+  ProberError,
+  LEDGER_TABLE,
+  type LedgerEntry,
+  type LedgerProberOptions,
+} from './prober.js';
+export { OperatorDrillHarness, type RegionUrlResolver } from './harness.js';

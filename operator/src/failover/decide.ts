@@ -10,11 +10,24 @@ export interface Candidate {
 }
 
 /** Secondaries that answered ready with an apply position, most advanced first (highest stream sequence, then least lag, then name). */
-export function rankCandidates(reports: readonly RegionReport[], primaryRegion: string): Candidate[] {
+export function rankCandidates(
+  reports: readonly RegionReport[],
+  primaryRegion: string,
+): Candidate[] {
   return reports
     .filter((r) => r.region !== primaryRegion && r.status?.ready && r.status.apply)
-    .map((r) => ({ region: r.region, streamSeq: r.status!.apply!.streamSeq, lagSeconds: r.status!.apply!.lagSeconds, commitTs: r.status!.apply!.commitTs }))
-    .sort((a, b) => b.streamSeq - a.streamSeq || a.lagSeconds - b.lagSeconds || a.region.localeCompare(b.region));
+    .map((r) => ({
+      region: r.region,
+      streamSeq: r.status!.apply!.streamSeq,
+      lagSeconds: r.status!.apply!.lagSeconds,
+      commitTs: r.status!.apply!.commitTs,
+    }))
+    .sort(
+      (a, b) =>
+        b.streamSeq - a.streamSeq ||
+        a.lagSeconds - b.lagSeconds ||
+        a.region.localeCompare(b.region),
+    );
 }
 
 export type FailoverDecision =
@@ -50,9 +63,17 @@ export function decideFailover(input: DecideInput): FailoverDecision {
   const unhealthyFor = (input.now.getTime() - input.primaryUnhealthySince.getTime()) / 1000;
   const why = primary?.error ?? primary?.status?.message ?? 'not ready';
   if (unhealthyFor < input.spec.failover.detectionSeconds)
-    return { kind: 'waiting', unhealthyForSeconds: unhealthyFor, reason: `primary ${input.primaryRegion} unhealthy for ${unhealthyFor.toFixed(1)}s of ${input.spec.failover.detectionSeconds}s: ${why}` };
+    return {
+      kind: 'waiting',
+      unhealthyForSeconds: unhealthyFor,
+      reason: `primary ${input.primaryRegion} unhealthy for ${unhealthyFor.toFixed(1)}s of ${input.spec.failover.detectionSeconds}s: ${why}`,
+    };
   const [best] = rankCandidates(input.reports, input.primaryRegion);
-  if (!best) return { kind: 'refuse', reason: `primary ${input.primaryRegion} is down (${why}) and no secondary is ready to take over` };
+  if (!best)
+    return {
+      kind: 'refuse',
+      reason: `primary ${input.primaryRegion} is down (${why}) and no secondary is ready to take over`,
+    };
   // Commits the primary made after the best secondary's newest applied one may be lost: bound that window by
   // the primary's last healthy report (heartbeats commit every 100–250 ms), or by the secondary's lag when unknown.
   const estimatedRpoSeconds = input.primaryLastHealthyAt
@@ -66,5 +87,10 @@ export function decideFailover(input: DecideInput): FailoverDecision {
       estimatedRpoSeconds: rounded,
       reason: `RPO guard: best secondary ${best.region} may lose ${rounded}s of commits, more than rpoGuardSeconds ${input.spec.failover.rpoGuardSeconds} (force a FailoverDrill or raise the guard)`,
     };
-  return { kind: 'failover', target: best.region, estimatedRpoSeconds: rounded, reason: `primary ${input.primaryRegion} unhealthy for ${unhealthyFor.toFixed(1)}s: ${why}` };
+  return {
+    kind: 'failover',
+    target: best.region,
+    estimatedRpoSeconds: rounded,
+    reason: `primary ${input.primaryRegion} unhealthy for ${unhealthyFor.toFixed(1)}s: ${why}`,
+  };
 }

@@ -1,4 +1,32 @@
-export { decideFailover, rankCandidates, primaryHealthy, type FailoverDecision, type Candidate, type DecideInput } from './decide.js';
-export { UnwiredPromotionDriver, PromotionNotWiredError, type PromotionDriver, type RegionRef } from './promotion-driver.js';
-export { StatusEpochStore, type EpochStore, type EpochRecord } from './epoch-store.js';
-export { PromotionCoordinator, PromotionBusyError, type PromotionResult, type PromotionType, type PhaseTiming } from './coordinator.js';
+export {
+  decideFailover,
+  rankCandidates,
+  primaryHealthy,
+  type FailoverDecision,
+  type Candidate,
+  type DecideInput,
+} from './decide.js';
+export { type PromotionDriver, type RegionRef } from './promotion-driver.js';
+export { AgentPromotionDriver, type SeedUrlResolver } from './agent-driver.js';
+export {
+  StatusEpochStore,
+  epochRecordOf,
+  type EpochStore,
+  type EpochRecord,
+} from './epoch-store.js';
+export {
+  mirrorStreamName,
+  type EpochEntry,
+  type EpochFork,
+  type AppliedPosition,
+} from './protocol.js';
+export {
+  PromotionCoordinator,
+  PromotionBusyError,
+  PromotionRefusedError,
+  type PromotionResult,
+  type PromotionType,
+  type PhaseTiming,
+  type PromoteOptions,
+  type CandidatePosition,
+} from './coordinator.js';

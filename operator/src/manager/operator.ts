@@ -2,13 +2,43 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { API_VERSION, type FailoverDrill, type GlobalDatabase } from '../api/index.js';
-import { FailoverDrillReconciler, UnwiredDrillHarness, type DrillHarness } from '../controllers/failover-drill/index.js';
-import { ClusterClients, GlobalDatabaseReconciler, HttpAgentStatusSource, MANAGED_KINDS, ownerKeyOf, type AgentStatusSource } from '../controllers/global-database/index.js';
-import { PromotionCoordinator, StatusEpochStore, UnwiredPromotionDriver, type EpochStore, type PromotionDriver } from '../failover/index.js';
-import type { FaultInjector } from '../drills/faults.js';
+import { FailoverDrillReconciler, type DrillHarness } from '../controllers/failover-drill/index.js';
+import {
+  ClusterClients,
+  GlobalDatabaseReconciler,
+  HttpAgentStatusSource,
+  MANAGED_KINDS,
+  ownerKeyOf,
+  type AgentStatusSource,
+} from '../controllers/global-database/index.js';
+import {
+  AgentPromotionDriver,
+  PromotionCoordinator,
+  StatusEpochStore,
+  type EpochStore,
+  type PromotionDriver,
+  type SeedUrlResolver,
+} from '../failover/index.js';
+import { OperatorDrillHarness, type RegionUrlResolver } from '../drills/index.js';
+import { FaultInjectionError, type FaultInjector } from '../drills/faults.js';
 import { createOperatorMetrics, observeReconcile, type OperatorMetrics } from '../metrics/index.js';
-import { EventRecorder, Informer, LeaderElector, WorkQueue, runWorkers, type KubeClient, type KubeObjectLike } from '../runtime/index.js';
-import { DEFAULT_IMAGES, FIELD_MANAGER, LABELS, MANAGED_BY, type Images, type KubeObject } from '../specs/index.js';
+import {
+  EventRecorder,
+  Informer,
+  LeaderElector,
+  WorkQueue,
+  runWorkers,
+  type KubeClient,
+  type KubeObjectLike,
+} from '../runtime/index.js';
+import {
+  DEFAULT_IMAGES,
+  FIELD_MANAGER,
+  LABELS,
+  MANAGED_BY,
+  type Images,
+  type KubeObject,
+} from '../specs/index.js';
 
 export interface OperatorOptions {
   client: KubeClient;
@@ -22,10 +52,21 @@ export interface OperatorOptions {
   harness?: DrillHarness;
   /** Fault injection for drills (kill/freeze/partition of a region); see operator/src/drills. */
   faults?: FaultInjector;
+  /**
+   * Where regions' PostgreSQL is reached, overriding the in-cluster DNS / postgresAddress defaults (tests on a local
+   * topology): `from` is the region that connects (seeding), undefined for the operator itself (drill prober).
+   */
+  postgresUrl?: (gdb: GlobalDatabase, region: string, from?: string) => string | Promise<string>;
   pollIntervalMs?: number;
   workers?: number;
   /** Lease-based leader election; omit to run without (single replica, tests). */
-  leaderElection?: { namespace: string; name: string; identity: string; leaseDurationSeconds?: number; retryPeriodMs?: number };
+  leaderElection?: {
+    namespace: string;
+    name: string;
+    identity: string;
+    leaseDurationSeconds?: number;
+    retryPeriodMs?: number;
+  };
   /** Port of /metrics, /healthz, /readyz (0 = any free port; undefined = no server). */
   httpPort?: number;
   httpHost?: string;
@@ -34,7 +75,18 @@ export interface OperatorOptions {
   onLeadershipLost?: () => void;
 }
 
-const keyOf = (o: { metadata: { namespace?: string; name: string } }): string => `${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+/** Without a fault injector a failover drill cannot start, and says how to get one. */
+const noFaults: FaultInjector = {
+  inject: () =>
+    Promise.reject(
+      new FaultInjectionError(
+        'this operator runs without a fault injector: start it with KubeFaultInjector (borealis-operator does by default)',
+      ),
+    ),
+};
+
+const keyOf = (o: { metadata: { namespace?: string; name: string } }): string =>
+  `${o.metadata.namespace ?? ''}/${o.metadata.name}`;
 const splitKey = (k: string): [string, string] => {
   const i = k.indexOf('/');
   return [k.slice(0, i), k.slice(i + 1)];
@@ -58,24 +110,37 @@ export class Operator {
     this.metrics = o.metrics ?? createOperatorMetrics();
     const identity = o.leaderElection?.identity ?? 'borealis-operator';
     const events = new EventRecorder(o.client, 'borealis-operator', identity, o.log);
+    const clusters = new ClusterClients(o.client);
+    const agents = o.agents ?? new HttpAgentStatusSource();
+    const pgUrl = o.postgresUrl;
+    const seedUrl: SeedUrlResolver | undefined =
+      pgUrl && ((g, from, primary) => pgUrl(g, primary, from));
+    const operatorUrl: RegionUrlResolver | undefined = pgUrl && ((g, region) => pgUrl(g, region));
     const coordinator = new PromotionCoordinator(
       o.client,
-      o.driver ?? new UnwiredPromotionDriver(),
+      o.driver ?? new AgentPromotionDriver(clusters, agents, seedUrl),
       o.epochStore ?? new StatusEpochStore(o.client, FIELD_MANAGER),
       FIELD_MANAGER,
       o.log.child({ component: 'promotion' }),
       (ns, name) => this.gdbQueue.add(`${ns}/${name}`),
     );
     this.gdbReconciler = new GlobalDatabaseReconciler({
-      clusters: new ClusterClients(o.client),
-      agents: o.agents ?? new HttpAgentStatusSource(),
+      clusters,
+      agents,
       coordinator,
       events,
       images: o.images ?? DEFAULT_IMAGES,
       log: o.log.child({ controller: 'globaldatabase' }),
       pollIntervalMs: o.pollIntervalMs ?? 5000,
     });
-    this.drillReconciler = new FailoverDrillReconciler({ client: o.client, coordinator, harness: o.harness ?? new UnwiredDrillHarness(), events, log: o.log.child({ controller: 'failoverdrill' }) });
+    this.drillReconciler = new FailoverDrillReconciler({
+      client: o.client,
+      coordinator,
+      harness: o.harness ?? new OperatorDrillHarness(clusters, o.faults ?? noFaults, operatorUrl),
+      clusters,
+      events,
+      log: o.log.child({ controller: 'failoverdrill' }),
+    });
     if (o.leaderElection) {
       this.elector = new LeaderElector(
         o.client,
@@ -98,18 +163,28 @@ export class Operator {
 
   async start(): Promise<void> {
     if (this.o.httpPort !== undefined) await this.startServer(this.o.httpPort);
-    if (this.elector) await this.elector.run(() => (this.o.onLeadershipLost ?? (() => this.o.log.error('leadership lost')))());
+    if (this.elector)
+      await this.elector.run(() =>
+        (this.o.onLeadershipLost ?? (() => this.o.log.error('leadership lost')))(),
+      );
     const log = this.o.log;
     const gdbInformer = new Informer<GlobalDatabase>(
       this.o.client,
       this.scope(API_VERSION, 'GlobalDatabase'),
-      { onAdd: (g) => this.gdbQueue.add(keyOf(g)), onUpdate: (g) => this.gdbQueue.add(keyOf(g)), onDelete: (g) => this.gdbQueue.add(keyOf(g)) },
+      {
+        onAdd: (g) => this.gdbQueue.add(keyOf(g)),
+        onUpdate: (g) => this.gdbQueue.add(keyOf(g)),
+        onDelete: (g) => this.gdbQueue.add(keyOf(g)),
+      },
       log.child({ informer: 'GlobalDatabase' }),
     );
     const drillInformer = new Informer<FailoverDrill>(
       this.o.client,
       this.scope(API_VERSION, 'FailoverDrill'),
-      { onAdd: (d) => this.drillQueue.add(keyOf(d)), onUpdate: (d) => this.drillQueue.add(keyOf(d)) },
+      {
+        onAdd: (d) => this.drillQueue.add(keyOf(d)),
+        onUpdate: (d) => this.drillQueue.add(keyOf(d)),
+      },
       log.child({ informer: 'FailoverDrill' }),
     );
     this.informers.push(gdbInformer, drillInformer);
@@ -122,7 +197,10 @@ export class Operator {
       this.informers.push(
         new Informer<KubeObject>(
           this.o.client,
-          { ...this.scope(k.apiVersion, k.kind), labelSelector: `${LABELS.managedBy}=${MANAGED_BY}` },
+          {
+            ...this.scope(k.apiVersion, k.kind),
+            labelSelector: `${LABELS.managedBy}=${MANAGED_BY}`,
+          },
           { onUpdate: enqueue, onDelete: enqueue },
           log.child({ informer: k.kind }),
         ),
@@ -130,11 +208,28 @@ export class Operator {
     }
     for (const i of this.informers) i.start();
     await Promise.all(this.informers.map((i) => i.synced));
-    const onError = (controller: string) => (key: string, err: unknown, retryInMs: number) => log.warn({ err, controller, key, retryInMs }, 'reconcile failed');
+    const onError = (controller: string) => (key: string, err: unknown, retryInMs: number) =>
+      log.warn({ err, controller, key, retryInMs }, 'reconcile failed');
     const workers = this.o.workers ?? 2;
     this.workers.push(
-      runWorkers(this.gdbQueue, workers, (key) => observeReconcile(this.metrics, 'globaldatabase', () => this.gdbReconciler.reconcile(...splitKey(key))), onError('globaldatabase')),
-      runWorkers(this.drillQueue, 1, (key) => observeReconcile(this.metrics, 'failoverdrill', () => this.drillReconciler.reconcile(...splitKey(key))), onError('failoverdrill')),
+      runWorkers(
+        this.gdbQueue,
+        workers,
+        (key) =>
+          observeReconcile(this.metrics, 'globaldatabase', () =>
+            this.gdbReconciler.reconcile(...splitKey(key)),
+          ),
+        onError('globaldatabase'),
+      ),
+      runWorkers(
+        this.drillQueue,
+        1,
+        (key) =>
+          observeReconcile(this.metrics, 'failoverdrill', () =>
+            this.drillReconciler.reconcile(...splitKey(key)),
+          ),
+        onError('failoverdrill'),
+      ),
     );
     this.ready = true;
     log.info({ namespace: this.o.namespace ?? '(all)' }, 'operator started');
@@ -155,8 +250,13 @@ export class Operator {
     this.o.log.info('operator stopped');
   }
 
-  private scope(apiVersion: string, kind: string): { apiVersion: string; kind: string; namespace?: string } {
-    return this.o.namespace ? { apiVersion, kind, namespace: this.o.namespace } : { apiVersion, kind };
+  private scope(
+    apiVersion: string,
+    kind: string,
+  ): { apiVersion: string; kind: string; namespace?: string } {
+    return this.o.namespace
+      ? { apiVersion, kind, namespace: this.o.namespace }
+      : { apiVersion, kind };
   }
 
   private startServer(port: number): Promise<void> {
@@ -164,10 +264,15 @@ export class Operator {
       if (req.url === '/metrics') {
         this.metrics.registry
           .metrics()
-          .then((text) => res.writeHead(200, { 'Content-Type': this.metrics.registry.contentType }).end(text))
+          .then((text) =>
+            res.writeHead(200, { 'Content-Type': this.metrics.registry.contentType }).end(text),
+          )
           .catch((err: unknown) => res.writeHead(500).end(String(err)));
       } else if (req.url === '/healthz') res.writeHead(200).end('ok\n');
-      else if (req.url === '/readyz') res.writeHead(this.ready ? 200 : 503).end(this.ready ? 'ready\n' : 'not leading or not synced\n');
+      else if (req.url === '/readyz')
+        res
+          .writeHead(this.ready ? 200 : 503)
+          .end(this.ready ? 'ready\n' : 'not leading or not synced\n');
       else res.writeHead(404).end('not found\n');
     });
     return new Promise((resolve, reject) => {

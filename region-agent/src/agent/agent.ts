@@ -70,7 +70,13 @@ export class RegionAgent {
     const d = this.config.dataApi;
     if (d.token) {
       this.dataApi = new DataApi(
-        { ...d, token: d.token, databaseUrl: d.databaseUrl ?? this.config.database.url, agentDatabaseUrl: this.config.database.url, peers: this.config.peers },
+        {
+          ...d,
+          token: d.token,
+          databaseUrl: d.databaseUrl ?? this.config.database.url,
+          agentDatabaseUrl: this.config.database.url,
+          peers: this.config.peers,
+        },
         {
           view: () => this.dataApiView(),
           appliedPosition: () => this.apply?.status().position ?? null,
@@ -101,7 +107,11 @@ export class RegionAgent {
     await this.loadState();
     this.nc = await connectNats(c.nats.servers, `borealis-agent-${c.region}`);
     if (c.control.servers.length > 0) {
-      this.controlNc = await connectNats(c.control.servers, `borealis-agent-${c.region}-control`, { pingIntervalMs: 1_000, maxPingOut: 2, connectTimeoutMs: 1_500 });
+      this.controlNc = await connectNats(c.control.servers, `borealis-agent-${c.region}-control`, {
+        pingIntervalMs: 1_000,
+        maxPingOut: 2,
+        connectTimeoutMs: 1_500,
+      });
       this.store = await EpochStore.open(this.controlNc, c.control.bucket, c.database.name);
     }
     await this.startRole();
@@ -114,7 +124,12 @@ export class RegionAgent {
     const db = new pg.Client({ connectionString: c.database.url, options: SESSION_OPTIONS });
     await db.connect();
     try {
-      const r = await db.query<{ epoch: string; role: 'primary' | 'secondary'; primary_region: string; history: EpochEntry[] }>(LOAD_STATE_SQL);
+      const r = await db.query<{
+        epoch: string;
+        role: 'primary' | 'secondary';
+        primary_region: string;
+        history: EpochEntry[];
+      }>(LOAD_STATE_SQL);
       const row = r.rows[0];
       if (row && Number(row.epoch) >= c.epoch) {
         c.epoch = Number(row.epoch);
@@ -124,7 +139,10 @@ export class RegionAgent {
         this.log = this.log.child({ epoch: c.epoch });
         await db.query(readOnlySql(c.database.name, c.role === 'secondary'));
       } else {
-        if (this.history.length === 0) this.history = [{ epoch: c.epoch, primary: c.primaryRegion, at: new Date().toISOString() }];
+        if (this.history.length === 0)
+          this.history = [
+            { epoch: c.epoch, primary: c.primaryRegion, at: new Date().toISOString() },
+          ];
         await this.promoter.saveState(db);
       }
     } finally {
@@ -150,7 +168,10 @@ export class RegionAgent {
     if (c.role === 'primary') {
       this.apply = null;
       if (this.store) {
-        const db = new pg.Client({ connectionString: c.database.url, options: `${SESSION_OPTIONS} -c session_replication_role=replica` });
+        const db = new pg.Client({
+          connectionString: c.database.url,
+          options: `${SESSION_OPTIONS} -c session_replication_role=replica`,
+        });
         await db.connect();
         await db.query('SELECT borealis.ensure_lease_triggers_all()').finally(() => db.end());
         this.lease = new LeaseKeeper(
@@ -161,13 +182,17 @@ export class RegionAgent {
             store: this.store,
             leaseMs: c.control.leaseMs,
             intervalMs: c.control.renewMs,
-            onSuperseded: (record) => void this.promoter.fenceSelf(`the epoch store names ${record.primary} primary of epoch ${record.epoch}`),
+            onSuperseded: (record) =>
+              void this.promoter.fenceSelf(
+                `the epoch store names ${record.primary} primary of epoch ${record.epoch}`,
+              ),
           },
           this.log,
         );
         // Not confirmed by the store (superseded while away, or the store unreachable): no writes, no capture.
         // The loop ends as soon as another role took over (a rejoin or promotion restarted the role).
-        const current = () => token.active && !this.stopping && this.roleToken === token && c.role === 'primary';
+        const current = () =>
+          token.active && !this.stopping && this.roleToken === token && c.role === 'primary';
         const lease = this.lease;
         for (let attempt = 0; current(); attempt++) {
           try {
@@ -175,13 +200,27 @@ export class RegionAgent {
             break;
           } catch (err) {
             this.setReady(false, `write lease not granted: ${(err as Error).message}`);
-            if (attempt % 20 === 0) this.log.warn({ err: (err as Error).message }, 'write lease not granted');
+            if (attempt % 20 === 0)
+              this.log.warn({ err: (err as Error).message }, 'write lease not granted');
             await new Promise((r) => setTimeout(r, 250));
           }
         }
         if (!current() || this.fenced) return;
+      } else {
+        // No epoch store, no lease (fencing is the promotion authority's /admin/fence and rejoin): clear a lease a
+        // fence ended, so a primary promoted or unfenced here takes writes again.
+        const db = new pg.Client({ connectionString: c.database.url, options: SESSION_OPTIONS });
+        await db.connect();
+        await db.query('DELETE FROM borealis.lease').finally(() => db.end());
       }
-      this.heartbeat = new Heartbeat(c.database.url, c.region, () => c.epoch, c.heartbeat.intervalMs, this.log, this.metrics);
+      this.heartbeat = new Heartbeat(
+        c.database.url,
+        c.region,
+        () => c.epoch,
+        c.heartbeat.intervalMs,
+        this.log,
+        this.metrics,
+      );
       this.heartbeat.start();
       this.capture = new Capture(
         {
@@ -227,7 +266,13 @@ export class RegionAgent {
             }
             this.message = 'seeding from the primary';
             return seedFromPrimary(
-              { region: c.region, epoch: c.epoch, sourceUrl, localUrl: c.database.url, pgBinDir: c.seed.pgBinDir },
+              {
+                region: c.region,
+                epoch: c.epoch,
+                sourceUrl,
+                localUrl: c.database.url,
+                pgBinDir: c.seed.pgBinDir,
+              },
               mirrorLastSeq,
               this.log,
             );
@@ -245,7 +290,10 @@ export class RegionAgent {
           return apply.run().catch(async (err: unknown) => {
             if (err instanceof RetentionGapError) {
               // The stream lost what this region needs next: start over from a fresh snapshot.
-              this.log.warn({ err: err.message }, 'fell behind the stream retention; re-seeding this region');
+              this.log.warn(
+                { err: err.message },
+                'fell behind the stream retention; re-seeding this region',
+              );
               this.metrics.unsupportedChanges.inc({ reason: 'retention_gap' });
               await apply.stop();
               await recreateDatabase(c.database.url, c.database.name);
@@ -284,7 +332,11 @@ export class RegionAgent {
   private async admin(path: string, body: unknown): Promise<{ code: number; body: unknown }> {
     const p = this.promoter;
     const b = (body ?? {}) as never;
-    if (!this.initialized) return { code: 503, body: { error: `region ${this.config.region} is still starting: ${this.message}` } };
+    if (!this.initialized)
+      return {
+        code: 503,
+        body: { error: `region ${this.config.region} is still starting: ${this.message}` },
+      };
     try {
       switch (path) {
         case '/admin/fence':
@@ -321,7 +373,11 @@ export class RegionAgent {
   }
 
   /** Runs a loop, restarting it with backoff after errors until the agent stops. */
-  private async supervise(component: 'capture' | 'apply', run: () => Promise<void>, token: { active: boolean }): Promise<void> {
+  private async supervise(
+    component: 'capture' | 'apply',
+    run: () => Promise<void>,
+    token: { active: boolean },
+  ): Promise<void> {
     let failures = 0;
     while (!this.stopping && token.active) {
       const began = Date.now();
@@ -335,7 +391,17 @@ export class RegionAgent {
         const delay = BACKOFF_MS[Math.min(failures++, BACKOFF_MS.length - 1)]!;
         this.setReady(false, `${component} failed: ${(err as Error).message}`);
         this.metrics.errors.inc({ component });
-        this.log.error({ err: (err as Error).message, cause: (err as Error).cause instanceof Error ? ((err as Error).cause as Error).message : undefined, retryInMs: delay }, `${component} failed; restarting`);
+        this.log.error(
+          {
+            err: (err as Error).message,
+            cause:
+              (err as Error).cause instanceof Error
+                ? ((err as Error).cause as Error).message
+                : undefined,
+            retryInMs: delay,
+          },
+          `${component} failed; restarting`,
+        );
         await new Promise((r) => setTimeout(r, delay));
       }
     }
@@ -354,7 +420,13 @@ export class RegionAgent {
   dataApiView(): TopologyView {
     const c = this.config;
     // A fenced primary is leaving its term: refuse forwarded writes (503, retryable) until the epoch settles.
-    return { region: c.region, role: c.role, epoch: c.epoch, primaryRegion: c.primaryRegion, promoting: this.fenced !== null };
+    return {
+      region: c.region,
+      role: c.role,
+      epoch: c.epoch,
+      primaryRegion: c.primaryRegion,
+      promoting: this.fenced !== null,
+    };
   }
 
   status(): AgentStatus {
@@ -408,7 +480,9 @@ export class RegionAgent {
     await this.apply?.stop();
     await this.nc?.drain().catch(() => undefined);
     await this.controlNc?.drain().catch(() => undefined);
-    await new Promise<void>((resolve) => (this.http ? this.http.close(() => resolve()) : resolve()));
+    await new Promise<void>((resolve) =>
+      this.http ? this.http.close(() => resolve()) : resolve(),
+    );
     this.http?.closeAllConnections?.();
     await this.dataApi?.close().catch(() => undefined);
   }

@@ -1,3 +1,3 @@
 export { FailoverDrillReconciler, type FailoverDrillReconcilerOptions } from './reconciler.js';
 export { runDrill, chooseTarget, DrillError, type DrillPorts } from './drill-runner.js';
-export { UnwiredDrillHarness, DrillHarnessNotWiredError, type DrillHarness, type ProberRun } from './harness.js';
+export { type DrillHarness, type ProberRun } from './harness.js';

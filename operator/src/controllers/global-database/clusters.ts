@@ -20,10 +20,21 @@ export class ClusterClients {
 
   async get(ref: ClusterRef, namespace: string): Promise<KubeClient> {
     if (ref.kind === 'local') return this.local;
-    const secret = await this.local.getOrUndefined<SecretLike>('v1', 'Secret', namespace, ref.secretName);
-    if (!secret) throw new ClusterAccessError(`kubeconfig Secret ${namespace}/${ref.secretName} (spec.regions[].kubeconfigSecretRef) does not exist: create it with key "${ref.key}"`);
+    const secret = await this.local.getOrUndefined<SecretLike>(
+      'v1',
+      'Secret',
+      namespace,
+      ref.secretName,
+    );
+    if (!secret)
+      throw new ClusterAccessError(
+        `kubeconfig Secret ${namespace}/${ref.secretName} (spec.regions[].kubeconfigSecretRef) does not exist: create it with key "${ref.key}"`,
+      );
     const raw = secret.data?.[ref.key];
-    if (!raw) throw new ClusterAccessError(`kubeconfig Secret ${namespace}/${ref.secretName} has no key "${ref.key}": set kubeconfigSecretRef.key to the key holding the kubeconfig`);
+    if (!raw)
+      throw new ClusterAccessError(
+        `kubeconfig Secret ${namespace}/${ref.secretName} has no key "${ref.key}": set kubeconfigSecretRef.key to the key holding the kubeconfig`,
+      );
     const id = `${namespace}/${ref.secretName}/${ref.key}`;
     const cached = this.cache.get(id);
     if (cached && cached.rv === secret.metadata.resourceVersion) return cached.client;
@@ -31,7 +42,10 @@ export class ClusterClients {
     try {
       client = KubeClient.fromString(Buffer.from(raw, 'base64').toString('utf8'));
     } catch (err) {
-      throw new ClusterAccessError(`kubeconfig in Secret ${namespace}/${ref.secretName} key "${ref.key}" is invalid: ${(err as Error).message}`, { cause: err });
+      throw new ClusterAccessError(
+        `kubeconfig in Secret ${namespace}/${ref.secretName} key "${ref.key}" is invalid: ${(err as Error).message}`,
+        { cause: err },
+      );
     }
     this.cache.set(id, { rv: secret.metadata.resourceVersion ?? '', client });
     return client;

@@ -1,7 +1,24 @@
 import type { Logger } from 'pino';
-import { API_VERSION, resolveSpec, type GlobalDatabase, type GlobalDatabaseStatus, type ResolvedSpec } from '../../api/index.js';
-import { decideFailover, primaryHealthy, type PromotionCoordinator } from '../../failover/index.js';
-import { isConflict, type EventRecorder, type KubeClient, type ReconcileResult } from '../../runtime/index.js';
+import {
+  API_VERSION,
+  resolveSpec,
+  type GlobalDatabase,
+  type GlobalDatabaseStatus,
+  type ResolvedSpec,
+} from '../../api/index.js';
+import {
+  decideFailover,
+  epochRecordOf,
+  primaryHealthy,
+  type PromoteOptions,
+  type PromotionCoordinator,
+} from '../../failover/index.js';
+import {
+  isConflict,
+  type EventRecorder,
+  type KubeClient,
+  type ReconcileResult,
+} from '../../runtime/index.js';
 import {
   LABELS,
   MANAGED_BY,
@@ -54,7 +71,7 @@ interface PrimaryHealth {
 /** Level-based reconcile of one GlobalDatabase: objects in every region's cluster, status from the agents, promotions. */
 export class GlobalDatabaseReconciler {
   private readonly health = new Map<string, PrimaryHealth>();
-  private readonly switchoverTried = new Map<string, number>();
+  private readonly rejoining = new Set<string>();
 
   constructor(private readonly o: GlobalDatabaseReconcilerOptions) {}
 
@@ -64,10 +81,14 @@ export class GlobalDatabaseReconciler {
 
   async reconcile(namespace: string, name: string): Promise<ReconcileResult> {
     const key = `${namespace}/${name}`;
-    let gdb = await this.local.getOrUndefined<GlobalDatabase>(API_VERSION, 'GlobalDatabase', namespace, name);
+    let gdb = await this.local.getOrUndefined<GlobalDatabase>(
+      API_VERSION,
+      'GlobalDatabase',
+      namespace,
+      name,
+    );
     if (!gdb) {
       this.health.delete(key);
-      this.switchoverTried.delete(key);
       return {};
     }
     if (gdb.metadata.deletionTimestamp) return this.finalize(gdb);
@@ -86,50 +107,110 @@ export class GlobalDatabaseReconciler {
     }
 
     const reports = await this.probe(gdb, spec);
-    let promotionProblem = this.maybeSwitchover(gdb, spec, primaryRegion);
-    promotionProblem = (await this.maybeFailover(gdb, spec, primaryRegion, reports)) ?? promotionProblem;
+    this.bringBackStragglers(gdb, reports);
+    const switchover = await this.maybeSwitchover(gdb, spec, primaryRegion);
+    // The status changed under this reconcile (requestedPrimaryRegion): write the rest from a fresh read.
+    if (switchover.started) return { requeueAfterMs: 200 };
+    let promotionProblem = switchover.problem;
+    promotionProblem =
+      (await this.maybeFailover(gdb, spec, primaryRegion, reports)) ?? promotionProblem;
 
     const promoting = this.o.coordinator.current(namespace, name);
-    const statusInput: Parameters<typeof computeStatus>[0] = { spec, generation: gdb.metadata.generation, current: gdb.status, epoch, primaryRegion, reports, now: new Date() };
+    const statusInput: Parameters<typeof computeStatus>[0] = {
+      spec,
+      generation: gdb.metadata.generation,
+      current: gdb.status,
+      epoch,
+      primaryRegion,
+      reports,
+      now: new Date(),
+    };
     if (applyError) statusInput.applyError = applyError;
     if (promoting) statusInput.promoting = promoting;
     if (promotionProblem) statusInput.promotionProblem = promotionProblem;
     const status = computeStatus(statusInput);
     await this.writeStatus(gdb, status);
-    return { requeueAfterMs: promoting || this.health.get(key)?.unhealthySince ? Math.min(1000, this.o.pollIntervalMs) : this.o.pollIntervalMs };
+    return {
+      requeueAfterMs:
+        promoting || this.health.get(key)?.unhealthySince
+          ? Math.min(1000, this.o.pollIntervalMs)
+          : this.o.pollIntervalMs,
+    };
   }
 
   private async ensureFinalizer(gdb: GlobalDatabase): Promise<GlobalDatabase> {
     const finalizers = gdb.metadata.finalizers ?? [];
     if (finalizers.includes(FINALIZER)) return gdb;
-    return this.local.mergePatch<GlobalDatabase>(API_VERSION, 'GlobalDatabase', gdb.metadata.namespace, gdb.metadata.name, {
-      metadata: { finalizers: [...finalizers, FINALIZER], resourceVersion: gdb.metadata.resourceVersion },
-    });
+    return this.local.mergePatch<GlobalDatabase>(
+      API_VERSION,
+      'GlobalDatabase',
+      gdb.metadata.namespace,
+      gdb.metadata.name,
+      {
+        metadata: {
+          finalizers: [...finalizers, FINALIZER],
+          resourceVersion: gdb.metadata.resourceVersion,
+        },
+      },
+    );
   }
 
   /** The generated passwords/tokens: created once in the GlobalDatabase's namespace, then read back forever. */
   private async ensureCredentials(gdb: GlobalDatabase): Promise<Credentials> {
     const ns = gdb.metadata.namespace ?? 'default';
     const name = credentialsSecretName(gdb.metadata.name);
-    const existing = await this.local.getOrUndefined<KubeObject & { data?: Record<string, string> }>('v1', 'Secret', ns, name);
+    const existing = await this.local.getOrUndefined<
+      KubeObject & { data?: Record<string, string> }
+    >('v1', 'Secret', ns, name);
     const found = credentialsFromSecretData(existing?.data);
     if (found) return found;
     const fresh = generateCredentials();
-    const secret = credentialsSecret({ gdb: { name: gdb.metadata.name, namespace: ns, uid: gdb.metadata.uid ?? '' }, sameClusterAsOwner: true }, fresh);
+    const secret = credentialsSecret(
+      {
+        gdb: { name: gdb.metadata.name, namespace: ns, uid: gdb.metadata.uid ?? '' },
+        sameClusterAsOwner: true,
+      },
+      fresh,
+    );
     try {
-      if (existing) await this.local.replace({ ...secret, metadata: { ...secret.metadata, resourceVersion: existing.metadata.resourceVersion } });
+      if (existing)
+        await this.local.replace({
+          ...secret,
+          metadata: { ...secret.metadata, resourceVersion: existing.metadata.resourceVersion },
+        });
       else await this.local.create(secret, { fieldManager: FIELD_MANAGER });
     } catch (err) {
-      if (isConflict(err)) throw new Error(`credentials Secret ${ns}/${name} changed while being created; retrying`, { cause: err });
+      if (isConflict(err))
+        throw new Error(`credentials Secret ${ns}/${name} changed while being created; retrying`, {
+          cause: err,
+        });
       throw err;
     }
-    await this.o.events.record(gdb, 'Normal', 'CredentialsGenerated', `generated passwords and tokens into Secret ${name}`);
+    await this.o.events.record(
+      gdb,
+      'Normal',
+      'CredentialsGenerated',
+      `generated passwords and tokens into Secret ${name}`,
+    );
     return fresh;
   }
 
-  private async applyAll(gdb: GlobalDatabase, spec: ResolvedSpec, primaryRegion: string, epoch: number, credentials: Credentials): Promise<void> {
+  private async applyAll(
+    gdb: GlobalDatabase,
+    spec: ResolvedSpec,
+    primaryRegion: string,
+    epoch: number,
+    credentials: Credentials,
+  ): Promise<void> {
     const ns = gdb.metadata.namespace ?? 'default';
-    const groups = desiredObjects({ gdb: { name: gdb.metadata.name, namespace: ns, uid: gdb.metadata.uid ?? '' }, spec, primaryRegion, epoch, images: this.o.images, credentials });
+    const groups = desiredObjects({
+      gdb: { name: gdb.metadata.name, namespace: ns, uid: gdb.metadata.uid ?? '' },
+      spec,
+      primaryRegion,
+      epoch,
+      images: this.o.images,
+      credentials,
+    });
     const errors: string[] = [];
     const seenClusters = new Set<string>();
     for (const group of groups) {
@@ -143,19 +224,45 @@ export class GlobalDatabaseReconciler {
         for (const obj of group.objects) {
           const k = objectKey(obj);
           const before = existing.get(k);
-          const after = await client.apply<KubeObject>(obj, { fieldManager: FIELD_MANAGER, force: true });
+          const after = await client.apply<KubeObject>(obj, {
+            fieldManager: FIELD_MANAGER,
+            force: true,
+          });
           if (!before) created.push(k);
-          else if (before.metadata.resourceVersion !== after.metadata.resourceVersion) updated.push(k);
+          else if (before.metadata.resourceVersion !== after.metadata.resourceVersion)
+            updated.push(k);
           existing.delete(k);
         }
         const pruned: string[] = [];
         for (const [k, o] of existing) {
-          if (await client.delete(o.apiVersion, o.kind, o.metadata.namespace, o.metadata.name)) pruned.push(k);
+          if (await client.delete(o.apiVersion, o.kind, o.metadata.namespace, o.metadata.name))
+            pruned.push(k);
         }
-        const where = group.cluster.kind === 'local' ? 'this cluster' : `cluster of Secret ${group.cluster.secretName}`;
-        if (created.length) await this.o.events.record(gdb, 'Normal', 'Created', `created ${created.length} objects in ${where}: ${created.join(', ')}`);
-        if (updated.length) await this.o.events.record(gdb, 'Normal', 'Updated', `brought ${updated.length} objects in ${where} back to the declared state: ${updated.join(', ')}`);
-        if (pruned.length) await this.o.events.record(gdb, 'Normal', 'Pruned', `deleted ${pruned.length} objects no longer declared in ${where}: ${pruned.join(', ')}`);
+        const where =
+          group.cluster.kind === 'local'
+            ? 'this cluster'
+            : `cluster of Secret ${group.cluster.secretName}`;
+        if (created.length)
+          await this.o.events.record(
+            gdb,
+            'Normal',
+            'Created',
+            `created ${created.length} objects in ${where}: ${created.join(', ')}`,
+          );
+        if (updated.length)
+          await this.o.events.record(
+            gdb,
+            'Normal',
+            'Updated',
+            `brought ${updated.length} objects in ${where} back to the declared state: ${updated.join(', ')}`,
+          );
+        if (pruned.length)
+          await this.o.events.record(
+            gdb,
+            'Normal',
+            'Pruned',
+            `deleted ${pruned.length} objects no longer declared in ${where}: ${pruned.join(', ')}`,
+          );
       } catch (err) {
         errors.push(`${clusterId(group.cluster)}: ${(err as Error).message}`);
       }
@@ -167,18 +274,34 @@ export class GlobalDatabaseReconciler {
   private async ensureNamespace(client: KubeClient, namespace: string): Promise<void> {
     if (await client.getOrUndefined('v1', 'Namespace', undefined, namespace)) return;
     try {
-      await client.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace, labels: { [LABELS.managedBy]: MANAGED_BY } } }, { fieldManager: FIELD_MANAGER });
+      await client.create(
+        {
+          apiVersion: 'v1',
+          kind: 'Namespace',
+          metadata: { name: namespace, labels: { [LABELS.managedBy]: MANAGED_BY } },
+        },
+        { fieldManager: FIELD_MANAGER },
+      );
     } catch (err) {
       if (!isConflict(err)) throw err;
     }
   }
 
   /** Objects in `cluster` carrying this GlobalDatabase's labels (and owned by it), by objectKey. */
-  private async listManaged(client: KubeClient, gdb: GlobalDatabase, cluster: ClusterRef): Promise<Map<string, KubeObject>> {
+  private async listManaged(
+    client: KubeClient,
+    gdb: GlobalDatabase,
+    cluster: ClusterRef,
+  ): Promise<Map<string, KubeObject>> {
     const out = new Map<string, KubeObject>();
     const ns = gdb.metadata.namespace ?? 'default';
     for (const k of MANAGED_KINDS) {
-      const list = await client.list<KubeObject>(k.apiVersion, k.kind, ns, managedSelector(gdb.metadata.name));
+      const list = await client.list<KubeObject>(
+        k.apiVersion,
+        k.kind,
+        ns,
+        managedSelector(gdb.metadata.name),
+      );
       for (const o of list.items) {
         const ours =
           cluster.kind === 'local'
@@ -198,7 +321,13 @@ export class GlobalDatabaseReconciler {
         try {
           const cluster = clusterOf(r);
           const client = await this.o.clusters.get(cluster, ns);
-          const status = await this.o.agents.fetch({ namespace: ns, globalDatabase: gdb.metadata.name, region: r.name, client, remote: cluster.kind === 'remote' });
+          const status = await this.o.agents.fetch({
+            namespace: ns,
+            globalDatabase: gdb.metadata.name,
+            region: r.name,
+            client,
+            remote: cluster.kind === 'remote',
+          });
           return { region: r.name, status, at };
         } catch (err) {
           return { region: r.name, error: (err as Error).message, at };
@@ -207,31 +336,149 @@ export class GlobalDatabaseReconciler {
     );
   }
 
-  /** A changed spec.primaryRegion is a switchover request (never a re-creation). Returns a problem to show, if any. */
-  private maybeSwitchover(gdb: GlobalDatabase, spec: ResolvedSpec, primaryRegion: string): string | undefined {
+  /**
+   * Regions behind the current epoch: an old primary that answers again (after a failover, or a restart after a
+   * kill) is fenced at once and rejoins as a secondary — re-seeded, its unreplicated transactions recorded in
+   * borealis.lost_transactions and counted into status.lastFailover; a diverged secondary is re-seeded; a
+   * secondary that missed the epoch change follows. Runs in the background, one operation per region at a time.
+   */
+  private bringBackStragglers(gdb: GlobalDatabase, reports: RegionReport[]): void {
     const ns = gdb.metadata.namespace ?? 'default';
-    const key = `${ns}/${gdb.metadata.name}`;
-    if (!gdb.status?.primaryRegion || spec.primaryRegion === primaryRegion) return undefined;
-    if (this.o.coordinator.current(ns, gdb.metadata.name)) return undefined;
-    const last = gdb.status.lastFailover;
-    const generation = gdb.metadata.generation ?? 0;
-    if (this.switchoverTried.get(key) === generation) {
-      return last?.result === 'Failed' && last.to === spec.primaryRegion
-        ? `switchover to ${spec.primaryRegion} failed: ${last.message ?? 'unknown error'} (primary stays ${primaryRegion}; re-apply spec.primaryRegion to retry)`
-        : undefined;
+    const record = epochRecordOf(gdb);
+    if (!record || this.o.coordinator.current(ns, gdb.metadata.name)) return;
+    const agents = this.o.coordinator.agents;
+    for (const r of reports) {
+      const st = r.status;
+      if (!st || r.region === record.primaryRegion) continue;
+      const behind = st.epoch < record.epoch;
+      const diverged = !!st.promotion?.diverged;
+      if (!behind && !diverged) continue;
+      const key = `${ns}/${gdb.metadata.name}/${r.region}`;
+      if (this.rejoining.has(key)) continue;
+      const work = async (): Promise<void> => {
+        const seedUrl = await agents.seedUrl(gdb, r.region, record.primaryRegion);
+        if (st.role === 'primary' || diverged) {
+          if (st.role === 'primary')
+            await agents
+              .admin(gdb, r.region, 'fence', { epoch: st.epoch, timeoutMs: 1_500 }, 5_000)
+              .catch(() => undefined);
+          const res = await agents.admin<{
+            mode: string;
+            lost: unknown[];
+            lostUnknown: string | null;
+          }>(
+            gdb,
+            r.region,
+            'rejoin',
+            {
+              mode: 'reseed',
+              epoch: record.epoch,
+              primary: record.primaryRegion,
+              history: record.history,
+              seedUrl,
+              force: diverged,
+            },
+            300_000,
+          );
+          await this.o.events.record(
+            gdb,
+            'Normal',
+            'Rejoined',
+            `region ${r.region} rejoined as a secondary of ${record.primaryRegion} (re-seeded; ${res.lost.length} lost transaction(s) recorded in borealis.lost_transactions${res.lostUnknown ? `; unknown: ${res.lostUnknown}` : ''})`,
+          );
+          if (st.role === 'primary')
+            await this.o.coordinator.recordLoss(gdb, r.region, record.epoch, res.lost.length);
+        } else if (!st.promotion?.applyHeld) {
+          await agents.admin(
+            gdb,
+            r.region,
+            'follow',
+            {
+              epoch: record.epoch,
+              primary: record.primaryRegion,
+              history: record.history,
+              seedUrl,
+            },
+            10_000,
+          );
+        }
+      };
+      this.rejoining.add(key);
+      work()
+        .catch((err: unknown) =>
+          this.o.log.warn(
+            { err: (err as Error).message, region: r.region },
+            'region not brought into the current epoch yet; retrying',
+          ),
+        )
+        .finally(() => this.rejoining.delete(key));
     }
-    this.switchoverTried.set(key, generation);
-    void this.o.events.record(gdb, 'Normal', 'SwitchoverRequested', `spec.primaryRegion changed from ${primaryRegion} to ${spec.primaryRegion}: switching over`);
+  }
+
+  /**
+   * A changed spec.primaryRegion is a switchover request (never a re-creation): acted on once per new value
+   * (status.requestedPrimaryRegion remembers it, also across operator restarts), so a failover or a drill that
+   * moved the primary elsewhere is never undone behind the user's back. Returns a problem to show, if any.
+   */
+  private async maybeSwitchover(
+    gdb: GlobalDatabase,
+    spec: ResolvedSpec,
+    primaryRegion: string,
+  ): Promise<{ problem?: string; started?: true }> {
+    const ns = gdb.metadata.namespace ?? 'default';
+    if (!gdb.status?.primaryRegion || spec.primaryRegion === primaryRegion) return {};
+    if (this.o.coordinator.current(ns, gdb.metadata.name)) return {};
+    const requested = gdb.status.requestedPrimaryRegion ?? primaryRegion;
+    if (requested === spec.primaryRegion) {
+      const last = gdb.status.lastFailover;
+      return last && last.result !== 'Succeeded' && last.to === spec.primaryRegion
+        ? {
+            problem: `switchover to ${spec.primaryRegion} ${last.result === 'Refused' ? 'refused' : 'failed'}: ${last.message ?? 'unknown error'} (primary stays ${primaryRegion}; set spec.primaryRegion to ${primaryRegion} and back to retry)`,
+          }
+        : {};
+    }
+    // Remember the request first (guarded by resourceVersion): a conflict means someone else acted; retry later.
+    await this.local.mergePatch(
+      API_VERSION,
+      'GlobalDatabase',
+      ns,
+      gdb.metadata.name,
+      {
+        metadata: { resourceVersion: gdb.metadata.resourceVersion },
+        status: { requestedPrimaryRegion: spec.primaryRegion },
+      },
+      { subresource: 'status', fieldManager: FIELD_MANAGER },
+    );
+    await this.o.events.record(
+      gdb,
+      'Normal',
+      'SwitchoverRequested',
+      `spec.primaryRegion changed from ${primaryRegion} to ${spec.primaryRegion}: switching over`,
+    );
     void this.o.coordinator
       .promote(gdb, 'switchover', spec.primaryRegion)
       .then((r) =>
-        this.o.events.record(gdb, r.ok ? 'Normal' : 'Warning', r.ok ? 'SwitchedOver' : 'SwitchoverFailed', r.ok ? `primary is now ${r.to} (epoch ${r.epoch})` : `switchover ${r.from} → ${r.to} failed: ${r.error}`),
+        this.o.events.record(
+          gdb,
+          r.ok ? 'Normal' : 'Warning',
+          r.ok ? 'SwitchedOver' : 'SwitchoverFailed',
+          r.ok
+            ? `primary is now ${r.to} (epoch ${r.epoch})`
+            : `switchover ${r.from} → ${r.to} failed: ${r.error}`,
+        ),
       )
-      .catch((err: unknown) => this.o.events.record(gdb, 'Warning', 'SwitchoverFailed', (err as Error).message));
-    return undefined;
+      .catch((err: unknown) =>
+        this.o.events.record(gdb, 'Warning', 'SwitchoverFailed', (err as Error).message),
+      );
+    return { started: true };
   }
 
-  private async maybeFailover(gdb: GlobalDatabase, spec: ResolvedSpec, primaryRegion: string, reports: RegionReport[]): Promise<string | undefined> {
+  private async maybeFailover(
+    gdb: GlobalDatabase,
+    spec: ResolvedSpec,
+    primaryRegion: string,
+    reports: RegionReport[],
+  ): Promise<string | undefined> {
     const ns = gdb.metadata.namespace ?? 'default';
     const key = `${ns}/${gdb.metadata.name}`;
     const now = new Date();
@@ -245,25 +492,59 @@ export class GlobalDatabaseReconciler {
       return undefined;
     }
     h.unhealthySince ??= now;
-    if (spec.failover.mode !== 'automatic' || !gdb.status?.primaryRegion || this.o.coordinator.current(ns, gdb.metadata.name)) return undefined;
-    const decision = decideFailover({ spec, primaryRegion, reports, primaryUnhealthySince: h.unhealthySince, primaryLastHealthyAt: h.lastHealthyAt, now });
+    if (
+      spec.failover.mode !== 'automatic' ||
+      !gdb.status?.primaryRegion ||
+      this.o.coordinator.current(ns, gdb.metadata.name)
+    )
+      return undefined;
+    const decision = decideFailover({
+      spec,
+      primaryRegion,
+      reports,
+      primaryUnhealthySince: h.unhealthySince,
+      primaryLastHealthyAt: h.lastHealthyAt,
+      now,
+    });
     if (decision.kind === 'refuse') {
       if (!h.refusedReported) {
         h.refusedReported = true;
         await this.o.events.record(gdb, 'Warning', 'FailoverRefused', decision.reason);
-        await this.o.coordinator.recordRefusal(gdb, primaryRegion, decision.target, decision.reason);
+        await this.o.coordinator.recordRefusal(
+          gdb,
+          primaryRegion,
+          decision.target,
+          decision.reason,
+        );
       }
       return decision.reason;
     }
     if (decision.kind !== 'failover') return undefined;
-    await this.o.events.record(gdb, 'Warning', 'FailoverStarted', `${decision.reason}; promoting ${decision.target} (estimated RPO ${decision.estimatedRpoSeconds}s)`);
+    await this.o.events.record(
+      gdb,
+      'Warning',
+      'FailoverStarted',
+      `${decision.reason}; promoting ${decision.target} (estimated RPO ${decision.estimatedRpoSeconds}s)`,
+    );
+    const opts: PromoteOptions = {};
+    if (h.lastHealthyAt) opts.primaryLastHealthyAt = h.lastHealthyAt;
+    // The coordinator re-chooses among the secondaries once their apply is held (the positions above may have moved).
     void this.o.coordinator
-      .promote(gdb, 'failover', decision.target)
+      .promote(gdb, 'failover', undefined, opts)
       .then((r) => {
         if (r.ok) delete h.unhealthySince;
-        return this.o.events.record(gdb, r.ok ? 'Normal' : 'Warning', r.ok ? 'FailedOver' : 'FailoverFailed', r.ok ? `primary is now ${r.to} (epoch ${r.epoch})` : `failover ${r.from} → ${r.to} failed: ${r.error}`);
+        return this.o.events.record(
+          gdb,
+          r.ok ? 'Normal' : 'Warning',
+          r.ok ? 'FailedOver' : 'FailoverFailed',
+          r.ok
+            ? `primary is now ${r.to} (epoch ${r.epoch})`
+            : `failover ${r.from} → ${r.to} failed: ${r.error}`,
+        );
       })
-      .catch((err: unknown) => this.o.events.record(gdb, 'Warning', 'FailoverFailed', (err as Error).message));
+      .catch((err: unknown) =>
+        this.o.events.record(gdb, 'Warning', 'FailoverFailed', (err as Error).message),
+      );
     return undefined;
   }
 
@@ -279,7 +560,8 @@ export class GlobalDatabaseReconciler {
     const patch: Record<string, unknown> = { ...status };
     delete patch['lastFailover'];
     // Drop fields that vanished (merge patch: null deletes).
-    for (const k of Object.keys(gdb.status ?? {})) if (!(k in patch) && k !== 'lastFailover') patch[k] = null;
+    for (const k of Object.keys(gdb.status ?? {}))
+      if (!(k in patch) && k !== 'lastFailover') patch[k] = null;
     await this.local.mergePatch(
       API_VERSION,
       'GlobalDatabase',
@@ -288,7 +570,13 @@ export class GlobalDatabaseReconciler {
       { metadata: { resourceVersion: gdb.metadata.resourceVersion }, status: patch },
       { subresource: 'status', fieldManager: FIELD_MANAGER },
     );
-    if (gdb.status?.phase !== status.phase) await this.o.events.record(gdb, status.phase === 'Ready' ? 'Normal' : 'Warning', `Phase${status.phase}`, `phase ${gdb.status?.phase ?? '(none)'} → ${status.phase}`);
+    if (gdb.status?.phase !== status.phase)
+      await this.o.events.record(
+        gdb,
+        status.phase === 'Ready' ? 'Normal' : 'Warning',
+        `Phase${status.phase}`,
+        `phase ${gdb.status?.phase ?? '(none)'} → ${status.phase}`,
+      );
   }
 
   /** Deletion: remove every managed object in every region's cluster, then the finalizer. */
@@ -304,16 +592,25 @@ export class GlobalDatabaseReconciler {
       try {
         client = await this.o.clusters.get(cluster, ns);
       } catch (err) {
-        await this.o.events.record(gdb, 'Warning', 'CleanupSkipped', `cannot reach ${clusterId(cluster)} to clean up: ${(err as Error).message}`);
+        await this.o.events.record(
+          gdb,
+          'Warning',
+          'CleanupSkipped',
+          `cannot reach ${clusterId(cluster)} to clean up: ${(err as Error).message}`,
+        );
         continue;
       }
       const objs = await this.listManaged(client, gdb, cluster);
-      for (const o of objs.values()) await client.delete(o.apiVersion, o.kind, o.metadata.namespace, o.metadata.name);
+      for (const o of objs.values())
+        await client.delete(o.apiVersion, o.kind, o.metadata.namespace, o.metadata.name);
       remaining += (await this.listManaged(client, gdb, cluster)).size;
     }
     if (remaining > 0) return { requeueAfterMs: 1000 };
     await this.local.mergePatch(API_VERSION, 'GlobalDatabase', ns, gdb.metadata.name, {
-      metadata: { finalizers: (gdb.metadata.finalizers ?? []).filter((f) => f !== FINALIZER), resourceVersion: gdb.metadata.resourceVersion },
+      metadata: {
+        finalizers: (gdb.metadata.finalizers ?? []).filter((f) => f !== FINALIZER),
+        resourceVersion: gdb.metadata.resourceVersion,
+      },
     });
     this.health.delete(`${ns}/${gdb.metadata.name}`);
     return {};

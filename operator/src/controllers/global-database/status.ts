@@ -28,8 +28,18 @@ export interface StatusInput {
 
 const round = (x: number): number => Math.round(x * 1000) / 1000;
 
-function regionStatus(name: string, primaryRegion: string, r: RegionReport | undefined): RegionStatus {
-  if (!r?.status) return { name, role: 'unknown', ready: false, message: r?.error ?? 'no report from the region agent yet' };
+function regionStatus(
+  name: string,
+  primaryRegion: string,
+  r: RegionReport | undefined,
+): RegionStatus {
+  if (!r?.status)
+    return {
+      name,
+      role: 'unknown',
+      ready: false,
+      message: r?.error ?? 'no report from the region agent yet',
+    };
   const s = r.status;
   const out: RegionStatus = { name, role: s.role, ready: s.ready, epoch: s.epoch };
   if (s.role === 'primary' && s.capture) {
@@ -43,7 +53,8 @@ function regionStatus(name: string, primaryRegion: string, r: RegionReport | und
     out.pendingMessages = s.apply.pendingMessages;
   }
   const expectedRole = name === primaryRegion ? 'primary' : 'secondary';
-  if (s.role !== expectedRole) out.message = `agent reports role ${s.role}, expected ${expectedRole}`;
+  if (s.role !== expectedRole)
+    out.message = `agent reports role ${s.role}, expected ${expectedRole}`;
   else if (s.message) out.message = s.message;
   return out;
 }
@@ -52,26 +63,50 @@ function regionStatus(name: string, primaryRegion: string, r: RegionReport | und
 export function computeStatus(input: StatusInput): GlobalDatabaseStatus {
   const { spec, now } = input;
   const byRegion = new Map(input.reports.map((r) => [r.region, r]));
-  const regions = spec.regions.map((r) => regionStatus(r.name, input.primaryRegion, byRegion.get(r.name)));
+  const regions = spec.regions.map((r) =>
+    regionStatus(r.name, input.primaryRegion, byRegion.get(r.name)),
+  );
   const ready = regions.filter((r) => r.ready && !r.message?.startsWith('agent reports role'));
   const secondaries = regions.filter((r) => r.name !== input.primaryRegion);
   const lags = secondaries.map((r) => r.lagSeconds).filter((x): x is number => x !== undefined);
-  const lagging = secondaries.filter((r) => r.lagSeconds === undefined || r.lagSeconds > spec.maxLagSeconds);
+  const lagging = secondaries.filter(
+    (r) => r.lagSeconds === undefined || r.lagSeconds > spec.maxLagSeconds,
+  );
   const notReady = regions.filter((r) => !ready.includes(r));
 
   let conditions: Condition[] = input.current?.conditions ?? [];
   const set = (type: ConditionType, ok: boolean, reason: string, message: string): void => {
-    conditions = setCondition(conditions, { type, status: ok ? 'True' : 'False', reason, message }, input.generation, now);
+    conditions = setCondition(
+      conditions,
+      { type, status: ok ? 'True' : 'False', reason, message },
+      input.generation,
+      now,
+    );
   };
   const allReady = notReady.length === 0 && !input.applyError;
   set(
     ConditionType.Ready,
     allReady,
     input.applyError ? 'ApplyFailed' : allReady ? 'AllRegionsReady' : 'RegionsNotReady',
-    input.applyError ?? (allReady ? `${regions.length} of ${regions.length} regions ready` : `not ready: ${notReady.map((r) => `${r.name} (${r.message ?? 'not ready'})`).join('; ')}`),
+    input.applyError ??
+      (allReady
+        ? `${regions.length} of ${regions.length} regions ready`
+        : `not ready: ${notReady.map((r) => `${r.name} (${r.message ?? 'not ready'})`).join('; ')}`),
   );
-  if (secondaries.length === 0) set(ConditionType.Replicating, true, 'NoSecondaries', 'single-region database: nothing to replicate');
-  else if (lagging.length === 0) set(ConditionType.Replicating, true, 'WithinMaxLag', `every secondary within ${spec.maxLagSeconds}s (max ${Math.max(...lags)}s)`);
+  if (secondaries.length === 0)
+    set(
+      ConditionType.Replicating,
+      true,
+      'NoSecondaries',
+      'single-region database: nothing to replicate',
+    );
+  else if (lagging.length === 0)
+    set(
+      ConditionType.Replicating,
+      true,
+      'WithinMaxLag',
+      `every secondary within ${spec.maxLagSeconds}s (max ${Math.max(...lags)}s)`,
+    );
   else
     set(
       ConditionType.Replicating,
@@ -79,17 +114,44 @@ export function computeStatus(input: StatusInput): GlobalDatabaseStatus {
       lagging.some((r) => r.lagSeconds === undefined) ? 'NoApplyPosition' : 'Lagging',
       `over ${spec.maxLagSeconds}s or unknown: ${lagging.map((r) => `${r.name} (${r.lagSeconds === undefined ? 'unknown' : `${r.lagSeconds}s`})`).join('; ')}`,
     );
-  const degradedReasons = [...notReady.map((r) => `${r.name} not ready`), ...lagging.filter((r) => r.lagSeconds !== undefined).map((r) => `${r.name} lagging`)];
+  const degradedReasons = [
+    ...notReady.map((r) => `${r.name} not ready`),
+    ...lagging.filter((r) => r.lagSeconds !== undefined).map((r) => `${r.name} lagging`),
+  ];
   if (input.applyError) degradedReasons.unshift('applying objects failed');
-  set(ConditionType.Degraded, degradedReasons.length > 0, degradedReasons.length > 0 ? 'RegionsImpaired' : 'AllHealthy', degradedReasons.join('; ') || 'all regions healthy');
-  if (input.promoting) set(ConditionType.FailingOver, true, input.promoting.type === 'switchover' ? 'SwitchoverInProgress' : 'FailoverInProgress', `${input.promoting.type} ${input.promoting.from} → ${input.promoting.to}`);
-  else if (input.promotionProblem) set(ConditionType.FailingOver, false, 'PromotionNotPerformed', input.promotionProblem);
-  else set(ConditionType.FailingOver, false, 'Idle', `primary is ${input.primaryRegion} (epoch ${input.epoch})`);
+  set(
+    ConditionType.Degraded,
+    degradedReasons.length > 0,
+    degradedReasons.length > 0 ? 'RegionsImpaired' : 'AllHealthy',
+    degradedReasons.join('; ') || 'all regions healthy',
+  );
+  if (input.promoting)
+    set(
+      ConditionType.FailingOver,
+      true,
+      input.promoting.type === 'switchover' ? 'SwitchoverInProgress' : 'FailoverInProgress',
+      `${input.promoting.type} ${input.promoting.from} → ${input.promoting.to}`,
+    );
+  else if (input.promotionProblem)
+    set(ConditionType.FailingOver, false, 'PromotionNotPerformed', input.promotionProblem);
+  else
+    set(
+      ConditionType.FailingOver,
+      false,
+      'Idle',
+      `primary is ${input.primaryRegion} (epoch ${input.epoch})`,
+    );
 
   let phase: GlobalDatabasePhase;
   if (input.promoting) phase = 'FailingOver';
   else if (allReady && lagging.length === 0) phase = 'Ready';
-  else if (ready.length === 0 && (!input.current?.phase || input.current.phase === 'Pending' || input.current.phase === 'Provisioning')) phase = 'Provisioning';
+  else if (
+    ready.length === 0 &&
+    (!input.current?.phase ||
+      input.current.phase === 'Pending' ||
+      input.current.phase === 'Provisioning')
+  )
+    phase = 'Provisioning';
   else phase = 'Degraded';
 
   const status: GlobalDatabaseStatus = {
@@ -104,6 +166,9 @@ export function computeStatus(input: StatusInput): GlobalDatabaseStatus {
   if (lags.length > 0) status.maxLagSeconds = Math.max(...lags);
   else if (secondaries.length === 0) status.maxLagSeconds = 0;
   if (input.current?.lastFailover) status.lastFailover = input.current.lastFailover;
+  // Written by the promotion coordinator (epoch CAS) and the switchover trigger; carried over unchanged.
+  if (input.current?.epochHistory) status.epochHistory = input.current.epochHistory;
+  status.requestedPrimaryRegion = input.current?.requestedPrimaryRegion ?? input.spec.primaryRegion;
   return status;
 }
 
