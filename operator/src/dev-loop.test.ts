@@ -16,8 +16,19 @@ interface Patch {
 interface Skaffold {
   apiVersion: string;
   kind: string;
-  build: { local: { push: boolean }; artifacts: { image: string; custom: { buildCommand: string } }[] };
-  deploy: { helm: { releases: { chartPath: string; setValueTemplates: Record<string, string>; setValues: Record<string, string> }[] } };
+  build: {
+    local: { push: boolean };
+    artifacts: { image: string; custom: { buildCommand: string } }[];
+  };
+  deploy: {
+    helm: {
+      releases: {
+        chartPath: string;
+        setValueTemplates: Record<string, string>;
+        setValues: Record<string, string>;
+      }[];
+    };
+  };
   portForward: { resourceName: string; port: number }[];
   profiles: { name: string; patches: Patch[] }[];
 }
@@ -25,7 +36,9 @@ interface SchemaNode {
   properties?: Record<string, SchemaNode>;
 }
 const sk = parse(readFileSync(join(root, 'skaffold.yaml'), 'utf8')) as Skaffold;
-const schema = JSON.parse(readFileSync(join(root, 'charts', 'borealis', 'values.schema.json'), 'utf8')) as SchemaNode;
+const schema = JSON.parse(
+  readFileSync(join(root, 'charts', 'borealis', 'values.schema.json'), 'utf8'),
+) as SchemaNode;
 
 /** True when a dotted Helm --set path exists in values.schema.json. */
 function inSchema(path: string): boolean {
@@ -45,7 +58,11 @@ describe('skaffold.yaml', () => {
   });
 
   it('builds the three images with the local build script (no registry, no Dockerfile pulls)', () => {
-    expect(sk.build.artifacts.map((a) => a.image)).toEqual(['borealis/operator', 'borealis/region', 'borealis/nats']);
+    expect(sk.build.artifacts.map((a) => a.image)).toEqual([
+      'borealis/operator',
+      'borealis/region',
+      'borealis/nats',
+    ]);
     for (const a of sk.build.artifacts) {
       const [script = '', arg = ''] = a.custom.buildCommand.split(' ');
       expect(existsSync(join(root, script))).toBe(true);
@@ -59,7 +76,10 @@ describe('skaffold.yaml', () => {
     const release = sk.deploy.helm.releases[0]!;
     expect(existsSync(join(root, release.chartPath, 'Chart.yaml'))).toBe(true);
     const keys = [...Object.keys(release.setValueTemplates), ...Object.keys(release.setValues)];
-    for (const p of sk.profiles) for (const patch of p.patches) if (patch.path.endsWith('/setValues') && typeof patch.value === 'object') keys.push(...Object.keys(patch.value));
+    for (const p of sk.profiles)
+      for (const patch of p.patches)
+        if (patch.path.endsWith('/setValues') && typeof patch.value === 'object')
+          keys.push(...Object.keys(patch.value));
     expect(keys.filter((k) => !inSchema(k))).toEqual([]);
   });
 
@@ -72,12 +92,25 @@ describe('skaffold.yaml', () => {
       [n.apiService, PORTS.agentHttp],
     ];
     expect(sk.portForward.map((f) => [f.resourceName, f.port])).toEqual(expected);
-    expect((parse(readFileSync(join(root, 'charts', 'borealis', 'values.yaml'), 'utf8')) as { metrics: { port: number } }).metrics.port).toBe(8080);
+    expect(
+      (
+        parse(readFileSync(join(root, 'charts', 'borealis', 'values.yaml'), 'utf8')) as {
+          metrics: { port: number };
+        }
+      ).metrics.port,
+    ).toBe(8080);
   });
 
   it('has a kind profile that targets a kind context and loads images instead of pulling', () => {
     const kind = sk.profiles.find((p) => p.name === 'kind')!;
-    expect(kind.patches).toContainEqual({ op: 'add', path: '/deploy/kubeContext', value: 'kind-borealis-us-east' });
-    expect(kind.patches.find((p) => p.path.endsWith('/setValues'))!.value).toEqual({ 'image.pullPolicy': 'Never', workloadImagePullPolicy: 'Never' });
+    expect(kind.patches).toContainEqual({
+      op: 'add',
+      path: '/deploy/kubeContext',
+      value: 'kind-borealis-us-east',
+    });
+    expect(kind.patches.find((p) => p.path.endsWith('/setValues'))!.value).toEqual({
+      'image.pullPolicy': 'Never',
+      workloadImagePullPolicy: 'Never',
+    });
   });
 });

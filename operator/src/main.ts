@@ -62,7 +62,8 @@ const int = (name: string, v: string, min: number): number => {
   return n;
 };
 const pullPolicy = values['image-pull-policy'];
-if (pullPolicy !== 'IfNotPresent' && pullPolicy !== 'Never' && pullPolicy !== 'Always') fail(`--image-pull-policy must be IfNotPresent, Never or Always, got "${pullPolicy}"`);
+if (pullPolicy !== 'IfNotPresent' && pullPolicy !== 'Never' && pullPolicy !== 'Always')
+  fail(`--image-pull-policy must be IfNotPresent, Never or Always, got "${pullPolicy}"`);
 const images: Images = { region: values['region-image'], nats: values['nats-image'], pullPolicy };
 
 const log = pino({ level: values['log-level'], base: { component: 'borealis-operator' } });
@@ -79,11 +80,19 @@ const operator = new Operator({
   ...(values.namespace ? { namespace: values.namespace } : {}),
   images,
   agents: new HttpAgentStatusSource(values['agent-url-template'] ?? undefined),
-  faults: new KubeFaultInjector(values['docker-socket'] ? { dockerSocketPath: values['docker-socket'] } : {}),
+  faults: new KubeFaultInjector(
+    values['docker-socket'] ? { dockerSocketPath: values['docker-socket'] } : {},
+  ),
   pollIntervalMs: int('poll-interval', values['poll-interval'], 100),
   httpPort: int('http-port', values['http-port'], 0),
   ...(values['leader-elect']
-    ? { leaderElection: { namespace: values['lease-namespace'] ?? process.env['POD_NAMESPACE'] ?? 'default', name: values['lease-name'], identity } }
+    ? {
+        leaderElection: {
+          namespace: values['lease-namespace'] ?? process.env['POD_NAMESPACE'] ?? 'default',
+          name: values['lease-name'],
+          identity,
+        },
+      }
     : {}),
   onLeadershipLost: () => {
     log.error('leadership lost: exiting so that the new leader works alone');

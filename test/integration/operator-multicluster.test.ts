@@ -9,19 +9,34 @@ import { HttpAgentStatusSource } from '../../operator/src/controllers/global-dat
 import { Operator } from '../../operator/src/manager/index.js';
 import { KubeClient } from '../../operator/src/runtime/index.js';
 import { objectKey, type KubeObject } from '../../operator/src/specs/index.js';
-import { freePort, kubeApiServerToolsBuilt, startKubeApiServer, type KubeApiServer } from '../support/kube-apiserver.js';
+import {
+  freePort,
+  kubeApiServerToolsBuilt,
+  startKubeApiServer,
+  type KubeApiServer,
+} from '../support/kube-apiserver.js';
 import { eventually as poll } from '../support/eventually.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const ns = 'mc';
 
-const eventually = <T>(what: string, fn: () => Promise<T | undefined | null | false>, timeoutMs = 30_000): Promise<T> =>
-  poll(what, fn, timeoutMs, 200);
+const eventually = <T>(
+  what: string,
+  fn: () => Promise<T | undefined | null | false>,
+  timeoutMs = 30_000,
+): Promise<T> => poll(what, fn, timeoutMs, 200);
 
 async function managed(client: KubeClient): Promise<Map<string, KubeObject>> {
   const out = new Map<string, KubeObject>();
-  for (const [v, k] of [['apps/v1', 'StatefulSet'], ['v1', 'Service'], ['v1', 'ConfigMap'], ['v1', 'Secret']] as const) {
-    for (const o of (await client.list<KubeObject>(v, k, ns, 'borealis.dev/global-database=orders')).items) out.set(objectKey(o), o);
+  for (const [v, k] of [
+    ['apps/v1', 'StatefulSet'],
+    ['v1', 'Service'],
+    ['v1', 'ConfigMap'],
+    ['v1', 'Secret'],
+  ] as const) {
+    for (const o of (await client.list<KubeObject>(v, k, ns, 'borealis.dev/global-database=orders'))
+      .items)
+      out.set(objectKey(o), o);
   }
   return out;
 }
@@ -39,7 +54,14 @@ describe.skipIf(!kubeApiServerToolsBuilt())('operator with a region in another c
       metadata: { name },
       spec: {
         primaryRegion: 'us-east',
-        regions: [{ name: 'us-east' }, { name: 'eu-west', kubeconfigSecretRef: { name: secret }, natsGatewayAddress: 'eu-west.example.internal:30722' }],
+        regions: [
+          { name: 'us-east' },
+          {
+            name: 'eu-west',
+            kubeconfigSecretRef: { name: secret },
+            natsGatewayAddress: 'eu-west.example.internal:30722',
+          },
+        ],
       },
     });
 
@@ -48,14 +70,30 @@ describe.skipIf(!kubeApiServerToolsBuilt())('operator with a region in another c
     mgmtClient = KubeClient.fromString(mgmt.kubeconfigYaml);
     regionClient = KubeClient.fromString(region.kubeconfigYaml);
     await mgmt.kubectl(['apply', '--server-side', '-f', join(root, 'charts', 'borealis', 'crds')]);
-    await mgmt.kubectl(['wait', '--for=condition=Established', '--timeout=60s', 'crd/globaldatabases.borealis.dev']);
+    await mgmt.kubectl([
+      'wait',
+      '--for=condition=Established',
+      '--timeout=60s',
+      'crd/globaldatabases.borealis.dev',
+    ]);
     await mgmt.kubectl(['create', 'namespace', ns]);
-    await mgmt.kubectl(['create', 'secret', 'generic', 'eu-kubeconfig', '-n', ns, `--from-file=kubeconfig=${region.kubeconfigPath}`]);
+    await mgmt.kubectl([
+      'create',
+      'secret',
+      'generic',
+      'eu-kubeconfig',
+      '-n',
+      ns,
+      `--from-file=kubeconfig=${region.kubeconfigPath}`,
+    ]);
     operator = new Operator({
       client: mgmtClient,
       log: pino({ level: process.env['TEST_LOG_LEVEL'] ?? 'silent' }),
       namespace: ns,
-      agents: new HttpAgentStatusSource(`http://127.0.0.1:${await freePort()}/{region}/status`, 300),
+      agents: new HttpAgentStatusSource(
+        `http://127.0.0.1:${await freePort()}/{region}/status`,
+        300,
+      ),
       pollIntervalMs: 500,
     });
     await operator.start();
@@ -71,7 +109,9 @@ describe.skipIf(!kubeApiServerToolsBuilt())('operator with a region in another c
       const m = await managed(regionClient);
       return m.size === 12 ? m : undefined;
     });
-    expect([...remote.keys()].filter((k) => !k.includes('-eu-west-'))).toEqual([`Secret/${ns}/orders-credentials`]);
+    expect([...remote.keys()].filter((k) => !k.includes('-eu-west-'))).toEqual([
+      `Secret/${ns}/orders-credentials`,
+    ]);
     for (const o of remote.values()) {
       expect(o.metadata.ownerReferences).toBeUndefined();
       expect(o.metadata.annotations?.['borealis.dev/owner-namespace']).toBe(ns);
@@ -81,21 +121,32 @@ describe.skipIf(!kubeApiServerToolsBuilt())('operator with a region in another c
     expect(local.has(`Service/${ns}/orders-writer`)).toBe(true);
     expect(local.size).toBe(13);
     // Both clusters hold the same generated credentials.
-    expect(remote.get(`Secret/${ns}/orders-credentials`)!['data']).toEqual(local.get(`Secret/${ns}/orders-credentials`)!['data']);
+    expect(remote.get(`Secret/${ns}/orders-credentials`)!['data']).toEqual(
+      local.get(`Secret/${ns}/orders-credentials`)!['data'],
+    );
     // The local region's NATS gateway reaches the remote region at its declared address.
-    const conf = (local.get(`ConfigMap/${ns}/orders-us-east-config`)!['data'] as Record<string, string>)['nats.conf'];
+    const conf = (
+      local.get(`ConfigMap/${ns}/orders-us-east-config`)!['data'] as Record<string, string>
+    )['nats.conf'];
     expect(conf).toContain('{ name: "eu-west", urls: ["nats://eu-west.example.internal:30722"] }');
   });
 
   it("reads the remote agent's status through that cluster's apiserver proxy and reports why it failed", async () => {
     const g = await eventually('status of eu-west', async () => {
-      const x = await mgmtClient.get<GlobalDatabase>('borealis.dev/v1alpha1', 'GlobalDatabase', ns, 'orders');
+      const x = await mgmtClient.get<GlobalDatabase>(
+        'borealis.dev/v1alpha1',
+        'GlobalDatabase',
+        ns,
+        'orders',
+      );
       return x.status?.regions?.find((r) => r.name === 'eu-west')?.message ? x : undefined;
     });
     const eu = g.status!.regions!.find((r) => r.name === 'eu-west')!;
     expect(eu).toMatchObject({ role: 'unknown', ready: false });
     expect(eu.message).toContain('agent of region eu-west via apiserver proxy');
-    expect(eu.message).toContain(`/api/v1/namespaces/${ns}/services/orders-eu-west-api:http/proxy/status`);
+    expect(eu.message).toContain(
+      `/api/v1/namespaces/${ns}/services/orders-eu-west-api:http/proxy/status`,
+    );
   });
 
   it('corrects drift in the remote cluster on the next poll', async () => {
@@ -110,8 +161,15 @@ describe.skipIf(!kubeApiServerToolsBuilt())('operator with a region in another c
   it('names a missing kubeconfig Secret in the Ready condition', async () => {
     await mgmt!.kubectl(['apply', '-n', ns, '-f', '-'], gdb('lost', 'no-such-secret'));
     const g = await eventually('ApplyFailed', async () => {
-      const x = await mgmtClient.get<GlobalDatabase>('borealis.dev/v1alpha1', 'GlobalDatabase', ns, 'lost');
-      return x.status?.conditions?.find((c) => c.type === 'Ready')?.reason === 'ApplyFailed' ? x : undefined;
+      const x = await mgmtClient.get<GlobalDatabase>(
+        'borealis.dev/v1alpha1',
+        'GlobalDatabase',
+        ns,
+        'lost',
+      );
+      return x.status?.conditions?.find((c) => c.type === 'Ready')?.reason === 'ApplyFailed'
+        ? x
+        : undefined;
     });
     expect(g.status!.conditions!.find((c) => c.type === 'Ready')!.message).toContain(
       `kubeconfig Secret ${ns}/no-such-secret (spec.regions[].kubeconfigSecretRef) does not exist: create it with key "kubeconfig"`,
@@ -121,7 +179,16 @@ describe.skipIf(!kubeApiServerToolsBuilt())('operator with a region in another c
 
   it('cleans up both clusters when the GlobalDatabase is deleted', async () => {
     await mgmt!.kubectl(['delete', 'globaldatabase', '-n', ns, 'orders', '--wait=false']);
-    await eventually('GlobalDatabase gone', async () => (await mgmtClient.getOrUndefined('borealis.dev/v1alpha1', 'GlobalDatabase', ns, 'orders')) === undefined);
+    await eventually(
+      'GlobalDatabase gone',
+      async () =>
+        (await mgmtClient.getOrUndefined(
+          'borealis.dev/v1alpha1',
+          'GlobalDatabase',
+          ns,
+          'orders',
+        )) === undefined,
+    );
     expect((await managed(regionClient)).size).toBe(0);
     expect((await managed(mgmtClient)).size).toBe(0);
   });

@@ -10,7 +10,11 @@ describe('chart rule files', () => {
   it('charts/borealis/files/rules is an exact copy of dashboards/rules (run `npm run gen:crds` when this fails)', () => {
     const want = chartRuleFiles(root);
     const dir = join(root, CHART_RULES_DIR);
-    const have = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort() : [];
+    const have = existsSync(dir)
+      ? readdirSync(dir)
+          .filter((f) => f.endsWith('.yaml'))
+          .sort()
+      : [];
     expect(have).toEqual([...want.keys()].sort());
     for (const [name, text] of want) expect(readFileSync(join(dir, name), 'utf8'), name).toBe(text);
   });

@@ -22,7 +22,12 @@ export interface ConditionInput {
  * Returns a new condition list with `input` set. lastTransitionTime changes only when the
  * status changes (as metav1 conditions require), so an unchanged condition keeps the object unchanged.
  */
-export function setCondition(existing: readonly Condition[] | undefined, input: ConditionInput, generation: number | undefined, now: Date): Condition[] {
+export function setCondition(
+  existing: readonly Condition[] | undefined,
+  input: ConditionInput,
+  generation: number | undefined,
+  now: Date,
+): Condition[] {
   const list = [...(existing ?? [])];
   const i = list.findIndex((c) => c.type === input.type);
   const prev = i >= 0 ? list[i] : undefined;
@@ -31,7 +36,10 @@ export function setCondition(existing: readonly Condition[] | undefined, input: 
     status: input.status,
     reason: input.reason,
     message: input.message,
-    lastTransitionTime: prev && prev.status === input.status ? prev.lastTransitionTime : now.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    lastTransitionTime:
+      prev && prev.status === input.status
+        ? prev.lastTransitionTime
+        : now.toISOString().replace(/\.\d{3}Z$/, 'Z'),
   };
   if (generation !== undefined) next.observedGeneration = generation;
   if (i >= 0) list[i] = next;
@@ -39,7 +47,10 @@ export function setCondition(existing: readonly Condition[] | undefined, input: 
   return list;
 }
 
-export function getCondition(list: readonly Condition[] | undefined, type: ConditionType): Condition | undefined {
+export function getCondition(
+  list: readonly Condition[] | undefined,
+  type: ConditionType,
+): Condition | undefined {
   return list?.find((c) => c.type === type);
 }
 

@@ -3,18 +3,35 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { allCrds, failoverDrillSpecSchema, globalDatabaseSpecSchema, globalDatabaseStatusSchema, failoverDrillStatusSchema } from './crds.js';
+import {
+  allCrds,
+  failoverDrillSpecSchema,
+  globalDatabaseSpecSchema,
+  globalDatabaseStatusSchema,
+  failoverDrillStatusSchema,
+} from './crds.js';
 import { renderCrdFiles } from './render-crds.js';
 import { undocumentedPaths } from './schema-helpers.js';
 
-const crdDir = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'charts', 'borealis', 'crds');
+const crdDir = resolve(
+  dirname(fileURLToPath(import.meta.url)),
+  '..',
+  '..',
+  '..',
+  'charts',
+  'borealis',
+  'crds',
+);
 
 describe('CRD source of truth', () => {
   it('charts/borealis/crds/ holds exactly the YAML generated from crds.ts (run `npm run gen:crds` when this fails)', () => {
     const expected = renderCrdFiles();
-    const onDisk = readdirSync(crdDir).filter((f) => f.endsWith('.yaml')).sort();
+    const onDisk = readdirSync(crdDir)
+      .filter((f) => f.endsWith('.yaml'))
+      .sort();
     expect(onDisk).toEqual([...expected.keys()].sort());
-    for (const [name, text] of expected) expect(readFileSync(join(crdDir, name), 'utf8'), name).toBe(text);
+    for (const [name, text] of expected)
+      expect(readFileSync(join(crdDir, name), 'utf8'), name).toBe(text);
   });
 
   it('the generated YAML parses back to the same objects', () => {
@@ -25,7 +42,12 @@ describe('CRD source of truth', () => {
   });
 
   it('documents every field (kubectl explain)', () => {
-    for (const s of [globalDatabaseSpecSchema, globalDatabaseStatusSchema, failoverDrillSpecSchema, failoverDrillStatusSchema]) {
+    for (const s of [
+      globalDatabaseSpecSchema,
+      globalDatabaseStatusSchema,
+      failoverDrillSpecSchema,
+      failoverDrillStatusSchema,
+    ]) {
       expect(undocumentedPaths(s)).toEqual([]);
     }
   });
@@ -33,6 +55,13 @@ describe('CRD source of truth', () => {
   it('has the printer columns of DESIGN §8', () => {
     const gdb = allCrds()[0]!;
     const versions = gdb.spec['versions'] as { additionalPrinterColumns: { name: string }[] }[];
-    expect(versions[0]!.additionalPrinterColumns.map((c) => c.name.toUpperCase())).toEqual(['PRIMARY', 'EPOCH', 'REGIONS', 'MAX-LAG', 'PHASE', 'AGE']);
+    expect(versions[0]!.additionalPrinterColumns.map((c) => c.name.toUpperCase())).toEqual([
+      'PRIMARY',
+      'EPOCH',
+      'REGIONS',
+      'MAX-LAG',
+      'PHASE',
+      'AGE',
+    ]);
   });
 });

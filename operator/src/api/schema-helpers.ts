@@ -30,12 +30,18 @@ export interface CelRule {
   rule: string;
   message: string;
   fieldPath?: string;
-  reason?: 'FieldValueInvalid' | 'FieldValueForbidden' | 'FieldValueRequired' | 'FieldValueDuplicate';
+  reason?:
+    'FieldValueInvalid' | 'FieldValueForbidden' | 'FieldValueRequired' | 'FieldValueDuplicate';
 }
 
 type Extra = Omit<JsonSchema, 'type' | 'description' | 'properties' | 'required' | 'items'>;
 
-export function obj(description: string, properties: Record<string, JsonSchema>, required: string[] = [], extra: Extra = {}): JsonSchema {
+export function obj(
+  description: string,
+  properties: Record<string, JsonSchema>,
+  required: string[] = [],
+  extra: Extra = {},
+): JsonSchema {
   const s: JsonSchema = { type: 'object', description, properties, ...extra };
   if (required.length > 0) s.required = required;
   return s;
@@ -65,10 +71,16 @@ export function conditionsSchema(description: string): JsonSchema {
       {
         type: str('Kind of condition, e.g. Ready.', { maxLength: 316 }),
         status: str('True, False or Unknown.', { enum: ['True', 'False', 'Unknown'] }),
-        observedGeneration: int('The .metadata.generation the condition was computed from.', { minimum: 0 }),
+        observedGeneration: int('The .metadata.generation the condition was computed from.', {
+          minimum: 0,
+        }),
         lastTransitionTime: str('When the condition last changed status.', { format: 'date-time' }),
-        reason: str('A CamelCase machine-readable reason for the last transition.', { maxLength: 1024 }),
-        message: str('A human-readable message with details about the transition.', { maxLength: 32768 }),
+        reason: str('A CamelCase machine-readable reason for the last transition.', {
+          maxLength: 1024,
+        }),
+        message: str('A human-readable message with details about the transition.', {
+          maxLength: 32768,
+        }),
       },
       ['type', 'status', 'lastTransitionTime', 'reason', 'message'],
     ),
@@ -80,7 +92,8 @@ export function conditionsSchema(description: string): JsonSchema {
 export function undocumentedPaths(schema: JsonSchema, path = ''): string[] {
   const out: string[] = [];
   if (!schema.description) out.push(path || '<root>');
-  for (const [k, v] of Object.entries(schema.properties ?? {})) out.push(...undocumentedPaths(v, path ? `${path}.${k}` : k));
+  for (const [k, v] of Object.entries(schema.properties ?? {}))
+    out.push(...undocumentedPaths(v, path ? `${path}.${k}` : k));
   if (schema.items) out.push(...undocumentedPaths(schema.items, `${path}[]`));
   return out;
 }

@@ -14,10 +14,20 @@ export function createOperatorMetrics(opts: { defaultMetrics?: boolean } = {}): 
   if (opts.defaultMetrics ?? true) {
     collectDefaultMetrics({ register: registry });
     // promtool check metrics rejects gauges named *_total (nodejs_active_* carry the same figures) — as the agents do.
-    for (const n of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) registry.removeSingleMetric(n);
+    for (const n of [
+      'nodejs_active_handles_total',
+      'nodejs_active_requests_total',
+      'nodejs_active_resources_total',
+    ])
+      registry.removeSingleMetric(n);
   }
   // promtool check metrics rejects prom-client's gauges named *_total (nodejs_active_* carry the same figures).
-  for (const n of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) registry.removeSingleMetric(n);
+  for (const n of [
+    'nodejs_active_handles_total',
+    'nodejs_active_requests_total',
+    'nodejs_active_resources_total',
+  ])
+    registry.removeSingleMetric(n);
   return {
     registry,
     reconcileTotal: new Counter({
@@ -37,7 +47,11 @@ export function createOperatorMetrics(opts: { defaultMetrics?: boolean } = {}): 
 }
 
 /** Times `fn` and counts its result under `controller`. */
-export async function observeReconcile<T>(m: OperatorMetrics, controller: string, fn: () => Promise<T>): Promise<T> {
+export async function observeReconcile<T>(
+  m: OperatorMetrics,
+  controller: string,
+  fn: () => Promise<T>,
+): Promise<T> {
   const end = m.reconcileDuration.startTimer({ controller });
   try {
     const out = await fn();

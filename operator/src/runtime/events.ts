@@ -16,15 +16,29 @@ export class EventRecorder {
     private readonly log: Logger,
   ) {}
 
-  async record(target: EventTarget, type: 'Normal' | 'Warning', reason: string, message: string): Promise<void> {
+  async record(
+    target: EventTarget,
+    type: 'Normal' | 'Warning',
+    reason: string,
+    message: string,
+  ): Promise<void> {
     const now = new Date().toISOString();
     const namespace = target.metadata.namespace ?? 'default';
     try {
       await this.client.create({
         apiVersion: 'v1',
         kind: 'Event',
-        metadata: { name: `${target.metadata.name}.${Date.now().toString(16)}${Math.floor(Math.random() * 0xffff).toString(16)}`, namespace },
-        involvedObject: { apiVersion: target.apiVersion, kind: target.kind, name: target.metadata.name, namespace, uid: target.metadata.uid },
+        metadata: {
+          name: `${target.metadata.name}.${Date.now().toString(16)}${Math.floor(Math.random() * 0xffff).toString(16)}`,
+          namespace,
+        },
+        involvedObject: {
+          apiVersion: target.apiVersion,
+          kind: target.kind,
+          name: target.metadata.name,
+          namespace,
+          uid: target.metadata.uid,
+        },
         reason,
         message: message.slice(0, 1024),
         type,

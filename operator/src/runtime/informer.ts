@@ -18,7 +18,8 @@ export interface InformerOptions {
   maxBackoffMs?: number;
 }
 
-export const objectCacheKey = (o: { metadata: { namespace?: string; name: string } }): string => `${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+export const objectCacheKey = (o: { metadata: { namespace?: string; name: string } }): string =>
+  `${o.metadata.namespace ?? ''}/${o.metadata.name}`;
 
 /**
  * list+watch cache of one kind (client-go's reflector + informer): lists, then watches from the list's
@@ -77,7 +78,10 @@ export class Informer<T extends KubeObjectLike> {
         const delay = gone ? 0 : Math.min(200 * 2 ** failures, this.opts.maxBackoffMs ?? 30_000);
         failures++;
         this.restarts++;
-        this.log.warn({ err, kind: this.opts.kind, retryInMs: delay }, gone ? 'watch too old: relisting' : 'informer failed: restarting');
+        this.log.warn(
+          { err, kind: this.opts.kind, retryInMs: delay },
+          gone ? 'watch too old: relisting' : 'informer failed: restarting',
+        );
         await new Promise<void>((resolve) => {
           const t = setTimeout(resolve, delay);
           this.abort.signal.addEventListener('abort', () => {
@@ -90,7 +94,12 @@ export class Informer<T extends KubeObjectLike> {
   }
 
   private async relist(): Promise<string> {
-    const list = await this.client.list<T>(this.opts.apiVersion, this.opts.kind, this.opts.namespace, this.opts.labelSelector);
+    const list = await this.client.list<T>(
+      this.opts.apiVersion,
+      this.opts.kind,
+      this.opts.namespace,
+      this.opts.labelSelector,
+    );
     const seen = new Set<string>();
     for (const o of list.items) {
       const k = objectCacheKey(o);
@@ -98,7 +107,8 @@ export class Informer<T extends KubeObjectLike> {
       const old = this.cache.get(k);
       this.cache.set(k, o);
       if (!old) this.handlers.onAdd?.(o);
-      else if (old.metadata.resourceVersion !== o.metadata.resourceVersion) this.handlers.onUpdate?.(o, old);
+      else if (old.metadata.resourceVersion !== o.metadata.resourceVersion)
+        this.handlers.onUpdate?.(o, old);
     }
     for (const [k, old] of this.cache) {
       if (!seen.has(k)) {
@@ -111,22 +121,32 @@ export class Informer<T extends KubeObjectLike> {
 
   private async watchOnce(resourceVersion: string): Promise<string> {
     let rv = resourceVersion;
-    const watchOpts: Parameters<KubeClient['watch']>[3] = { resourceVersion, timeoutSeconds: this.opts.watchTimeoutSeconds ?? 300, signal: this.abort.signal };
+    const watchOpts: Parameters<KubeClient['watch']>[3] = {
+      resourceVersion,
+      timeoutSeconds: this.opts.watchTimeoutSeconds ?? 300,
+      signal: this.abort.signal,
+    };
     if (this.opts.labelSelector) watchOpts.labelSelector = this.opts.labelSelector;
-    await this.client.watch<T>(this.opts.apiVersion, this.opts.kind, this.opts.namespace, watchOpts, (ev) => {
-      if (ev.object.metadata.resourceVersion) rv = ev.object.metadata.resourceVersion;
-      if (ev.type === 'BOOKMARK') return;
-      const k = objectCacheKey(ev.object);
-      const old = this.cache.get(k);
-      if (ev.type === 'DELETED') {
-        this.cache.delete(k);
-        this.handlers.onDelete?.(ev.object);
-      } else {
-        this.cache.set(k, ev.object);
-        if (old) this.handlers.onUpdate?.(ev.object, old);
-        else this.handlers.onAdd?.(ev.object);
-      }
-    });
+    await this.client.watch<T>(
+      this.opts.apiVersion,
+      this.opts.kind,
+      this.opts.namespace,
+      watchOpts,
+      (ev) => {
+        if (ev.object.metadata.resourceVersion) rv = ev.object.metadata.resourceVersion;
+        if (ev.type === 'BOOKMARK') return;
+        const k = objectCacheKey(ev.object);
+        const old = this.cache.get(k);
+        if (ev.type === 'DELETED') {
+          this.cache.delete(k);
+          this.handlers.onDelete?.(ev.object);
+        } else {
+          this.cache.set(k, ev.object);
+          if (old) this.handlers.onUpdate?.(ev.object, old);
+          else this.handlers.onAdd?.(ev.object);
+        }
+      },
+    );
     return rv;
   }
 }

@@ -53,11 +53,14 @@ export class KubeClient {
     const c = this.connection;
     const url = new URL(c.server.toString());
     url.pathname = c.server.pathname.replace(/\/$/, '') + path;
-    for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
+    for (const [k, v] of Object.entries(opts.query ?? {}))
+      if (v !== undefined) url.searchParams.set(k, String(v));
     const headers: Record<string, string | number> = { Accept: 'application/json' };
     const token = c.tokenFile ? readFileSync(c.tokenFile, 'utf8').trim() : c.token;
     if (token) headers['Authorization'] = `Bearer ${token}`;
-    else if (c.basicAuth) headers['Authorization'] = `Basic ${Buffer.from(`${c.basicAuth.username}:${c.basicAuth.password}`).toString('base64')}`;
+    else if (c.basicAuth)
+      headers['Authorization'] =
+        `Basic ${Buffer.from(`${c.basicAuth.username}:${c.basicAuth.password}`).toString('base64')}`;
     let payload: string | undefined;
     if (opts.body !== undefined) {
       payload = typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
@@ -73,8 +76,17 @@ export class KubeClient {
     const mod = url.protocol === 'http:' ? http : https;
     return new Promise((resolve, reject) => {
       const req = mod.request(url, reqOpts, resolve);
-      req.on('error', (err) => reject(new KubeApiError(`${method} ${url.pathname}: ${err.message}`, 0, 'Transport', undefined, { cause: err })));
-      if (opts.timeoutMs) req.setTimeout(opts.timeoutMs, () => req.destroy(new Error(`no answer within ${opts.timeoutMs} ms`)));
+      req.on('error', (err) =>
+        reject(
+          new KubeApiError(`${method} ${url.pathname}: ${err.message}`, 0, 'Transport', undefined, {
+            cause: err,
+          }),
+        ),
+      );
+      if (opts.timeoutMs)
+        req.setTimeout(opts.timeoutMs, () =>
+          req.destroy(new Error(`no answer within ${opts.timeoutMs} ms`)),
+        );
       if (payload !== undefined) req.write(payload);
       req.end();
     });
@@ -93,18 +105,33 @@ export class KubeClient {
     } catch {
       parsed = { message: text };
     }
-    throw new KubeApiError(`${method} ${path}: ${status} ${parsed.message ?? ''}`.trim(), status, parsed.reason, parsed.details);
+    throw new KubeApiError(
+      `${method} ${path}: ${status} ${parsed.message ?? ''}`.trim(),
+      status,
+      parsed.reason,
+      parsed.details,
+    );
   }
 
   info(apiVersion: string, kind: string): ResourceInfo {
     return resourceInfo(apiVersion, kind);
   }
 
-  async get<T extends KubeObjectLike>(apiVersion: string, kind: string, namespace: string | undefined, name: string): Promise<T> {
+  async get<T extends KubeObjectLike>(
+    apiVersion: string,
+    kind: string,
+    namespace: string | undefined,
+    name: string,
+  ): Promise<T> {
     return this.request<T>('GET', resourcePath(resourceInfo(apiVersion, kind), namespace, name));
   }
 
-  async getOrUndefined<T extends KubeObjectLike>(apiVersion: string, kind: string, namespace: string | undefined, name: string): Promise<T | undefined> {
+  async getOrUndefined<T extends KubeObjectLike>(
+    apiVersion: string,
+    kind: string,
+    namespace: string | undefined,
+    name: string,
+  ): Promise<T | undefined> {
     try {
       return await this.get<T>(apiVersion, kind, namespace, name);
     } catch (err) {
@@ -113,28 +140,55 @@ export class KubeClient {
     }
   }
 
-  async list<T extends KubeObjectLike>(apiVersion: string, kind: string, namespace?: string, labelSelector?: string): Promise<ObjectList<T>> {
-    const list = await this.request<ObjectList<T>>('GET', resourcePath(resourceInfo(apiVersion, kind), namespace), { query: { labelSelector } });
+  async list<T extends KubeObjectLike>(
+    apiVersion: string,
+    kind: string,
+    namespace?: string,
+    labelSelector?: string,
+  ): Promise<ObjectList<T>> {
+    const list = await this.request<ObjectList<T>>(
+      'GET',
+      resourcePath(resourceInfo(apiVersion, kind), namespace),
+      { query: { labelSelector } },
+    );
     // Lists omit apiVersion/kind on items; put them back so callers can treat items as whole objects.
     for (const i of list.items) Object.assign(i, { apiVersion, kind });
     return list;
   }
 
-  async create<T extends KubeObjectLike>(obj: T, opts: { dryRun?: boolean; fieldManager?: string } = {}): Promise<T> {
-    return this.request<T>('POST', resourcePath(resourceInfo(obj.apiVersion, obj.kind), obj.metadata.namespace), {
-      body: obj,
-      query: { dryRun: opts.dryRun ? 'All' : undefined, fieldManager: opts.fieldManager },
-    });
+  async create<T extends KubeObjectLike>(
+    obj: T,
+    opts: { dryRun?: boolean; fieldManager?: string } = {},
+  ): Promise<T> {
+    return this.request<T>(
+      'POST',
+      resourcePath(resourceInfo(obj.apiVersion, obj.kind), obj.metadata.namespace),
+      {
+        body: obj,
+        query: { dryRun: opts.dryRun ? 'All' : undefined, fieldManager: opts.fieldManager },
+      },
+    );
   }
 
   /** Server-side apply (application/apply-patch+yaml; JSON is valid YAML). */
-  async apply<T extends KubeObjectLike>(obj: KubeObjectLike, opts: { fieldManager: string; force?: boolean; dryRun?: boolean; subresource?: 'status' }): Promise<T> {
+  async apply<T extends KubeObjectLike>(
+    obj: KubeObjectLike,
+    opts: { fieldManager: string; force?: boolean; dryRun?: boolean; subresource?: 'status' },
+  ): Promise<T> {
     const r = resourceInfo(obj.apiVersion, obj.kind);
-    return this.request<T>('PATCH', resourcePath(r, obj.metadata.namespace, obj.metadata.name, opts.subresource), {
-      body: obj,
-      contentType: 'application/apply-patch+yaml',
-      query: { fieldManager: opts.fieldManager, force: opts.force ?? true, dryRun: opts.dryRun ? 'All' : undefined },
-    });
+    return this.request<T>(
+      'PATCH',
+      resourcePath(r, obj.metadata.namespace, obj.metadata.name, opts.subresource),
+      {
+        body: obj,
+        contentType: 'application/apply-patch+yaml',
+        query: {
+          fieldManager: opts.fieldManager,
+          force: opts.force ?? true,
+          dryRun: opts.dryRun ? 'All' : undefined,
+        },
+      },
+    );
   }
 
   /** JSON merge patch; include metadata.resourceVersion in the patch for an optimistic-concurrency (compare-and-set) update. */
@@ -146,18 +200,34 @@ export class KubeClient {
     patch: unknown,
     opts: { subresource?: 'status'; fieldManager?: string } = {},
   ): Promise<T> {
-    return this.request<T>('PATCH', resourcePath(resourceInfo(apiVersion, kind), namespace, name, opts.subresource), {
-      body: patch,
-      contentType: 'application/merge-patch+json',
-      query: { fieldManager: opts.fieldManager },
-    });
+    return this.request<T>(
+      'PATCH',
+      resourcePath(resourceInfo(apiVersion, kind), namespace, name, opts.subresource),
+      {
+        body: patch,
+        contentType: 'application/merge-patch+json',
+        query: { fieldManager: opts.fieldManager },
+      },
+    );
   }
 
-  async replace<T extends KubeObjectLike>(obj: T, opts: { subresource?: 'status'; fieldManager?: string } = {}): Promise<T> {
-    return this.request<T>('PUT', resourcePath(resourceInfo(obj.apiVersion, obj.kind), obj.metadata.namespace, obj.metadata.name, opts.subresource), {
-      body: obj,
-      query: { fieldManager: opts.fieldManager },
-    });
+  async replace<T extends KubeObjectLike>(
+    obj: T,
+    opts: { subresource?: 'status'; fieldManager?: string } = {},
+  ): Promise<T> {
+    return this.request<T>(
+      'PUT',
+      resourcePath(
+        resourceInfo(obj.apiVersion, obj.kind),
+        obj.metadata.namespace,
+        obj.metadata.name,
+        opts.subresource,
+      ),
+      {
+        body: obj,
+        query: { fieldManager: opts.fieldManager },
+      },
+    );
   }
 
   /** Deletes an object; resolves false when it was already gone. `gracePeriodSeconds: 0` deletes a pod at once (kubectl --grace-period=0 --force). */
@@ -166,7 +236,10 @@ export class KubeClient {
     kind: string,
     namespace: string | undefined,
     name: string,
-    opts: { propagationPolicy?: 'Background' | 'Foreground' | 'Orphan'; gracePeriodSeconds?: number } = {},
+    opts: {
+      propagationPolicy?: 'Background' | 'Foreground' | 'Orphan';
+      gracePeriodSeconds?: number;
+    } = {},
   ): Promise<boolean> {
     try {
       await this.request('DELETE', resourcePath(resourceInfo(apiVersion, kind), namespace, name), {
@@ -174,7 +247,9 @@ export class KubeClient {
           kind: 'DeleteOptions',
           apiVersion: 'v1',
           propagationPolicy: opts.propagationPolicy ?? 'Background',
-          ...(opts.gracePeriodSeconds !== undefined ? { gracePeriodSeconds: opts.gracePeriodSeconds } : {}),
+          ...(opts.gracePeriodSeconds !== undefined
+            ? { gracePeriodSeconds: opts.gracePeriodSeconds }
+            : {}),
         },
       });
       return true;
@@ -192,7 +267,12 @@ export class KubeClient {
     apiVersion: string,
     kind: string,
     namespace: string | undefined,
-    opts: { resourceVersion: string; labelSelector?: string; timeoutSeconds?: number; signal?: AbortSignal },
+    opts: {
+      resourceVersion: string;
+      labelSelector?: string;
+      timeoutSeconds?: number;
+      signal?: AbortSignal;
+    },
     onEvent: (e: WatchEvent<T>) => void,
   ): Promise<void> {
     const path = resourcePath(resourceInfo(apiVersion, kind), namespace);
@@ -207,7 +287,11 @@ export class KubeClient {
     if ((res.statusCode ?? 0) >= 300) {
       const chunks: Buffer[] = [];
       for await (const c of res) chunks.push(c as Buffer);
-      throw new KubeApiError(`watch ${path}: ${res.statusCode} ${Buffer.concat(chunks).toString('utf8')}`, res.statusCode ?? 0, undefined);
+      throw new KubeApiError(
+        `watch ${path}: ${res.statusCode} ${Buffer.concat(chunks).toString('utf8')}`,
+        res.statusCode ?? 0,
+        undefined,
+      );
     }
     let buf = '';
     try {
@@ -221,7 +305,11 @@ export class KubeClient {
           const ev = JSON.parse(line) as WatchEvent<T>;
           if (ev.type === 'ERROR') {
             const st = ev.object as unknown as { code?: number; message?: string; reason?: string };
-            throw new KubeApiError(`watch ${path}: ${st.message ?? 'error event'}`, st.code ?? 500, st.reason);
+            throw new KubeApiError(
+              `watch ${path}: ${st.message ?? 'error event'}`,
+              st.code ?? 500,
+              st.reason,
+            );
           }
           if (ev.type !== 'BOOKMARK') Object.assign(ev.object, { apiVersion, kind });
           onEvent(ev);

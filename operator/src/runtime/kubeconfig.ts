@@ -34,28 +34,41 @@ interface RawKubeconfig {
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 
 /** Parses kubeconfig YAML (the current context, or `context`). Relative file paths resolve against `baseDir`. */
-export function connectionFromKubeconfig(text: string, opts: { context?: string; baseDir?: string; source?: string } = {}): Connection {
+export function connectionFromKubeconfig(
+  text: string,
+  opts: { context?: string; baseDir?: string; source?: string } = {},
+): Connection {
   const where = opts.source ?? 'kubeconfig';
   let raw: RawKubeconfig;
   try {
     raw = parse(text) as RawKubeconfig;
   } catch (err) {
-    throw new KubeconfigError(`${where} is not valid YAML: ${(err as Error).message}`, { cause: err });
+    throw new KubeconfigError(`${where} is not valid YAML: ${(err as Error).message}`, {
+      cause: err,
+    });
   }
   if (!raw || typeof raw !== 'object') throw new KubeconfigError(`${where} is empty`);
   const ctxName = opts.context ?? raw['current-context'];
-  if (!ctxName) throw new KubeconfigError(`${where} has no current-context: set one with kubectl config use-context`);
+  if (!ctxName)
+    throw new KubeconfigError(
+      `${where} has no current-context: set one with kubectl config use-context`,
+    );
   const ctx = raw.contexts?.find((c) => c.name === ctxName)?.context;
-  if (!ctx) throw new KubeconfigError(`${where}: context "${ctxName}" is not defined under contexts`);
+  if (!ctx)
+    throw new KubeconfigError(`${where}: context "${ctxName}" is not defined under contexts`);
   const cluster = raw.clusters?.find((c) => c.name === ctx.cluster)?.cluster;
-  if (!cluster) throw new KubeconfigError(`${where}: cluster "${ctx.cluster}" of context "${ctxName}" is not defined under clusters`);
+  if (!cluster)
+    throw new KubeconfigError(
+      `${where}: cluster "${ctx.cluster}" of context "${ctxName}" is not defined under clusters`,
+    );
   const user = raw.users?.find((u) => u.name === ctx.user)?.user ?? {};
   const file = (p: unknown): Buffer | undefined => {
     const s = str(p);
     if (!s) return undefined;
     return readFileSync(isAbsolute(s) || !opts.baseDir ? s : join(opts.baseDir, s));
   };
-  const data = (v: unknown): Buffer | undefined => (str(v) ? Buffer.from(str(v)!, 'base64') : undefined);
+  const data = (v: unknown): Buffer | undefined =>
+    str(v) ? Buffer.from(str(v)!, 'base64') : undefined;
   const server = str(cluster['server']);
   if (!server) throw new KubeconfigError(`${where}: cluster "${ctx.cluster}" has no server URL`);
   const conn: Connection = { server: new URL(server) };
@@ -68,10 +81,15 @@ export function connectionFromKubeconfig(text: string, opts: { context?: string;
   if (key) conn.key = key;
   if (str(user['token'])) conn.token = str(user['token'])!;
   const tokenFile = str(user['tokenFile']);
-  if (tokenFile) conn.tokenFile = isAbsolute(tokenFile) || !opts.baseDir ? tokenFile : join(opts.baseDir, tokenFile);
-  if (str(user['username']) && str(user['password'])) conn.basicAuth = { username: str(user['username'])!, password: str(user['password'])! };
+  if (tokenFile)
+    conn.tokenFile =
+      isAbsolute(tokenFile) || !opts.baseDir ? tokenFile : join(opts.baseDir, tokenFile);
+  if (str(user['username']) && str(user['password']))
+    conn.basicAuth = { username: str(user['username'])!, password: str(user['password'])! };
   if (user['exec'] || user['auth-provider'])
-    throw new KubeconfigError(`${where}: user "${ctx.user}" uses an exec/auth-provider plugin, which the operator does not run; use a token or client certificate`);
+    throw new KubeconfigError(
+      `${where}: user "${ctx.user}" uses an exec/auth-provider plugin, which the operator does not run; use a token or client certificate`,
+    );
   if (ctx.namespace) conn.namespace = ctx.namespace;
   return conn;
 }
@@ -82,18 +100,32 @@ const SA_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 export function inClusterConnection(): Connection {
   const host = process.env['KUBERNETES_SERVICE_HOST'];
   const port = process.env['KUBERNETES_SERVICE_PORT'] ?? '443';
-  if (!host || !existsSync(join(SA_DIR, 'token'))) throw new KubeconfigError('not running in a cluster (no KUBERNETES_SERVICE_HOST or service-account token)');
-  const conn: Connection = { server: new URL(`https://${host.includes(':') ? `[${host}]` : host}:${port}`), tokenFile: join(SA_DIR, 'token'), ca: readFileSync(join(SA_DIR, 'ca.crt')) };
-  if (existsSync(join(SA_DIR, 'namespace'))) conn.namespace = readFileSync(join(SA_DIR, 'namespace'), 'utf8').trim();
+  if (!host || !existsSync(join(SA_DIR, 'token')))
+    throw new KubeconfigError(
+      'not running in a cluster (no KUBERNETES_SERVICE_HOST or service-account token)',
+    );
+  const conn: Connection = {
+    server: new URL(`https://${host.includes(':') ? `[${host}]` : host}:${port}`),
+    tokenFile: join(SA_DIR, 'token'),
+    ca: readFileSync(join(SA_DIR, 'ca.crt')),
+  };
+  if (existsSync(join(SA_DIR, 'namespace')))
+    conn.namespace = readFileSync(join(SA_DIR, 'namespace'), 'utf8').trim();
   return conn;
 }
 
 /** --kubeconfig, else $KUBECONFIG (first entry), else ~/.kube/config, else in-cluster. */
 export function defaultConnection(path?: string): Connection {
-  const candidate = path ?? process.env['KUBECONFIG']?.split(':').find((p) => p !== '') ?? join(homedir(), '.kube', 'config');
+  const candidate =
+    path ??
+    process.env['KUBECONFIG']?.split(':').find((p) => p !== '') ??
+    join(homedir(), '.kube', 'config');
   if (path || existsSync(candidate)) {
     if (!existsSync(candidate)) throw new KubeconfigError(`kubeconfig ${candidate} does not exist`);
-    return connectionFromKubeconfig(readFileSync(candidate, 'utf8'), { baseDir: dirname(candidate), source: candidate });
+    return connectionFromKubeconfig(readFileSync(candidate, 'utf8'), {
+      baseDir: dirname(candidate),
+      source: candidate,
+    });
   }
   return inClusterConnection();
 }

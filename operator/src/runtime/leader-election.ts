@@ -15,7 +15,13 @@ interface Lease {
   apiVersion: 'coordination.k8s.io/v1';
   kind: 'Lease';
   metadata: { name: string; namespace: string; resourceVersion?: string };
-  spec: { holderIdentity?: string; leaseDurationSeconds?: number; acquireTime?: string; renewTime?: string; leaseTransitions?: number };
+  spec: {
+    holderIdentity?: string;
+    leaseDurationSeconds?: number;
+    acquireTime?: string;
+    renewTime?: string;
+    leaseTransitions?: number;
+  };
 }
 
 const microTime = (d: Date): string => d.toISOString().replace('Z', '000Z');
@@ -49,7 +55,10 @@ export class LeaderElector {
       await new Promise((r) => setTimeout(r, this.opts.retryPeriodMs));
     }
     this.leading = true;
-    this.log.info({ lease: `${this.opts.namespace}/${this.opts.name}`, identity: this.opts.identity }, 'became leader');
+    this.log.info(
+      { lease: `${this.opts.namespace}/${this.opts.name}`, identity: this.opts.identity },
+      'became leader',
+    );
     const renew = async (): Promise<void> => {
       if (this.stopped) return;
       const ok = await this.tryAcquireOrRenew().catch((err: unknown) => {
@@ -76,9 +85,19 @@ export class LeaderElector {
     if (!this.leading) return;
     this.leading = false;
     try {
-      const lease = await this.client.get<Lease>('coordination.k8s.io/v1', 'Lease', this.opts.namespace, this.opts.name);
+      const lease = await this.client.get<Lease>(
+        'coordination.k8s.io/v1',
+        'Lease',
+        this.opts.namespace,
+        this.opts.name,
+      );
       if (lease.spec.holderIdentity !== this.opts.identity) return;
-      lease.spec = { ...lease.spec, holderIdentity: '', leaseDurationSeconds: 1, renewTime: microTime(new Date()) };
+      lease.spec = {
+        ...lease.spec,
+        holderIdentity: '',
+        leaseDurationSeconds: 1,
+        renewTime: microTime(new Date()),
+      };
       await this.client.replace(lease);
     } catch (err) {
       this.log.warn({ err }, 'could not release the lease');
@@ -98,7 +117,13 @@ export class LeaderElector {
           apiVersion: 'coordination.k8s.io/v1',
           kind: 'Lease',
           metadata: { name, namespace },
-          spec: { holderIdentity: identity, leaseDurationSeconds, acquireTime: microTime(now), renewTime: microTime(now), leaseTransitions: 0 },
+          spec: {
+            holderIdentity: identity,
+            leaseDurationSeconds,
+            acquireTime: microTime(now),
+            renewTime: microTime(now),
+            leaseTransitions: 0,
+          },
         });
         return true;
       } catch (e) {
@@ -108,7 +133,9 @@ export class LeaderElector {
     }
     const s = lease.spec;
     const renewed = s.renewTime ? Date.parse(s.renewTime) : 0;
-    const expired = !s.holderIdentity || renewed + (s.leaseDurationSeconds ?? leaseDurationSeconds) * 1000 < now.getTime();
+    const expired =
+      !s.holderIdentity ||
+      renewed + (s.leaseDurationSeconds ?? leaseDurationSeconds) * 1000 < now.getTime();
     if (s.holderIdentity !== identity && !expired) return false;
     const transitions = (s.leaseTransitions ?? 0) + (s.holderIdentity === identity ? 0 : 1);
     lease.spec = {

@@ -33,7 +33,9 @@ describe('WorkQueue', () => {
   it('backs off exponentially up to the cap and resets on forget()', () => {
     vi.useFakeTimers();
     const q = new WorkQueue({ baseDelayMs: 100, maxDelayMs: 1000 });
-    expect([1, 2, 3, 4, 5, 6].map(() => q.addRateLimited('a'))).toEqual([100, 200, 400, 800, 1000, 1000]);
+    expect([1, 2, 3, 4, 5, 6].map(() => q.addRateLimited('a'))).toEqual([
+      100, 200, 400, 800, 1000, 1000,
+    ]);
     q.forget('a');
     expect(q.addRateLimited('a')).toBe(100);
   });

@@ -18,7 +18,9 @@ export class WorkQueue {
   private waiters: ((key: string | undefined) => void)[] = [];
   private shuttingDown = false;
 
-  constructor(private readonly backoff: BackoffOptions = { baseDelayMs: 200, maxDelayMs: 120_000 }) {}
+  constructor(
+    private readonly backoff: BackoffOptions = { baseDelayMs: 200, maxDelayMs: 120_000 },
+  ) {}
 
   add(key: string): void {
     if (this.shuttingDown || this.dirty.has(key)) return;

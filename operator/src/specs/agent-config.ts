@@ -2,8 +2,10 @@ import type { ResolvedRegion } from '../api/index.js';
 import type { RegionBuildContext } from './context.js';
 import { PORTS, regionNames, serviceHost, writerServiceName } from './names.js';
 
-const clusterKey = (r: ResolvedRegion): string => (r.kubeconfigSecretRef ? `${r.kubeconfigSecretRef.name}/${r.kubeconfigSecretRef.key}` : 'local');
-const sameCluster = (a: ResolvedRegion, b: ResolvedRegion): boolean => clusterKey(a) === clusterKey(b);
+const clusterKey = (r: ResolvedRegion): string =>
+  r.kubeconfigSecretRef ? `${r.kubeconfigSecretRef.name}/${r.kubeconfigSecretRef.key}` : 'local';
+const sameCluster = (a: ResolvedRegion, b: ResolvedRegion): boolean =>
+  clusterKey(a) === clusterKey(b);
 
 /**
  * The region agent's JSON configuration (region-agent/src/config/schema.ts), rendered into the
@@ -22,7 +24,11 @@ export function agentConfig(ctx: RegionBuildContext): Record<string, unknown> {
     primaryRegion: ctx.primaryRegion,
     database: { url: `postgresql://postgres:${pw}@127.0.0.1:${PORTS.postgres}/${db}`, name: db },
     nats: { servers: [`nats://${serviceHost(n.nats, gdb.namespace)}:${PORTS.natsClient}`] },
-    stream: { maxAgeSeconds: spec.retention.maxAgeSeconds, maxBytes: spec.retention.maxBytes, duplicateWindowSeconds: 120 },
+    stream: {
+      maxAgeSeconds: spec.retention.maxAgeSeconds,
+      maxBytes: spec.retention.maxBytes,
+      duplicateWindowSeconds: 120,
+    },
     http: { host: '0.0.0.0', port: PORTS.agentHttp },
     log: { level: 'info' },
     // The Data API is served only with a token; forwarded writes between agents carry the same token.
@@ -31,7 +37,10 @@ export function agentConfig(ctx: RegionBuildContext): Record<string, unknown> {
     // (a region in another cluster has no address known here).
     peers: spec.regions
       .filter((r) => r.name !== region.name && sameCluster(r, region))
-      .map((r) => ({ region: r.name, http: `http://${serviceHost(regionNames(gdb.name, r.name).apiService, gdb.namespace)}:${PORTS.agentHttp}` })),
+      .map((r) => ({
+        region: r.name,
+        http: `http://${serviceHost(regionNames(gdb.name, r.name).apiService, gdb.namespace)}:${PORTS.agentHttp}`,
+      })),
   };
   if (!isPrimary) {
     // Seed from the primary: through the writer Service when it is in this cluster, else at its declared postgresAddress.

@@ -19,20 +19,38 @@ export function natsConfig(ctx: RegionBuildContext): string {
   // so a one-server region lists its own route (ignored as self), as the local topology does.
   const routes =
     spec.natsClusterSize > 1
-      ? Array.from({ length: spec.natsClusterSize }, (_, i) => `nats://${n.nats}-${i}.${serviceHost(n.natsPeers, gdb.namespace)}:${PORTS.natsCluster}`)
+      ? Array.from(
+          { length: spec.natsClusterSize },
+          (_, i) =>
+            `nats://${n.nats}-${i}.${serviceHost(n.natsPeers, gdb.namespace)}:${PORTS.natsCluster}`,
+        )
       : [`nats://127.0.0.1:${PORTS.natsCluster}`];
-  lines.push('cluster {', `  name: ${JSON.stringify(region.name)}`, `  listen: 0.0.0.0:${PORTS.natsCluster}`, `  routes: [${routes.map((r) => JSON.stringify(r)).join(', ')}]`, '}');
+  lines.push(
+    'cluster {',
+    `  name: ${JSON.stringify(region.name)}`,
+    `  listen: 0.0.0.0:${PORTS.natsCluster}`,
+    `  routes: [${routes.map((r) => JSON.stringify(r)).join(', ')}]`,
+    '}',
+  );
   const gateways = spec.regions
     .filter((r) => r.name !== region.name)
     .map((r) => {
-      const addr = r.natsGatewayAddress ?? `${serviceHost(regionNames(gdb.name, r.name).nats, gdb.namespace)}:${PORTS.natsGateway}`;
+      const addr =
+        r.natsGatewayAddress ??
+        `${serviceHost(regionNames(gdb.name, r.name).nats, gdb.namespace)}:${PORTS.natsGateway}`;
       return `    { name: ${JSON.stringify(r.name)}, urls: [${JSON.stringify(`nats://${addr}`)}] }`;
     });
   // Only the declared regions may connect: an unknown gateway is refused rather than joined implicitly.
-  lines.push('gateway {', `  name: ${JSON.stringify(region.name)}`, `  listen: 0.0.0.0:${PORTS.natsGateway}`, '  reject_unknown_cluster: true');
+  lines.push(
+    'gateway {',
+    `  name: ${JSON.stringify(region.name)}`,
+    `  listen: 0.0.0.0:${PORTS.natsGateway}`,
+    '  reject_unknown_cluster: true',
+  );
   // A region reached at an address of its own (another cluster) advertises it, so that other regions never
   // gossip a pod IP of this cluster (kind clusters share one pod CIDR; such an IP may name a local pod there).
-  if (region.natsGatewayAddress) lines.push(`  advertise: ${JSON.stringify(region.natsGatewayAddress)}`);
+  if (region.natsGatewayAddress)
+    lines.push(`  advertise: ${JSON.stringify(region.natsGatewayAddress)}`);
   if (gateways.length > 0) lines.push('  gateways: [', gateways.join(',\n'), '  ]');
   lines.push('}');
   return lines.join('\n') + '\n';

@@ -7,7 +7,12 @@ export function regionConfigMap(ctx: RegionBuildContext): KubeObject {
   return {
     apiVersion: 'v1',
     kind: 'ConfigMap',
-    metadata: meta(ctx, regionNames(ctx.gdb.name, ctx.region.name).config, 'config', ctx.region.name),
+    metadata: meta(
+      ctx,
+      regionNames(ctx.gdb.name, ctx.region.name).config,
+      'config',
+      ctx.region.name,
+    ),
     data: {
       'nats.conf': natsConfig(ctx),
       'postgresql.conf': postgresqlConf(),

@@ -29,4 +29,8 @@ export interface RegionBuildContext {
   sameClusterAsOwner: boolean;
 }
 
-export const DEFAULT_IMAGES: Images = { region: 'borealis/region:dev', nats: 'borealis/nats:dev', pullPolicy: 'IfNotPresent' };
+export const DEFAULT_IMAGES: Images = {
+  region: 'borealis/region:dev',
+  nats: 'borealis/nats:dev',
+  pullPolicy: 'IfNotPresent',
+};

@@ -18,7 +18,11 @@ export const OWNER_NAMESPACE_ANNOTATION = 'borealis.dev/owner-namespace';
 export type Component = 'database' | 'reader' | 'nats' | 'endpoint' | 'config' | 'credentials';
 
 /** Labels every managed object carries: they drive clean-up, informer mapping and `kubectl get -l`. */
-export function baseLabels(gdb: string, component: Component, region?: string): Record<string, string> {
+export function baseLabels(
+  gdb: string,
+  component: Component,
+  region?: string,
+): Record<string, string> {
   const l: Record<string, string> = {
     [LABELS.name]: 'borealis',
     [LABELS.instance]: gdb,
@@ -37,6 +41,10 @@ export function managedSelector(gdb: string): string {
 }
 
 /** Pod labels/selectors (a subset that never changes, as StatefulSet selectors are immutable). */
-export function podSelector(gdb: string, region: string, component: 'database' | 'reader' | 'nats'): Record<string, string> {
+export function podSelector(
+  gdb: string,
+  region: string,
+  component: 'database' | 'reader' | 'nats',
+): Record<string, string> {
   return { [LABELS.globalDatabase]: gdb, [LABELS.region]: region, [LABELS.component]: component };
 }

@@ -33,7 +33,15 @@ export const credentialsSecretName = (gdb: string): string => `${gdb}-credential
 /** The writer endpoint Service: always selects the current primary's PostgreSQL pod. */
 export const writerServiceName = (gdb: string): string => `${gdb}-writer`;
 
-export const PORTS = { postgres: 5432, agentHttp: 8080, natsClient: 4222, natsCluster: 6222, natsGateway: 7222, natsMonitor: 8222 } as const;
+export const PORTS = {
+  postgres: 5432,
+  agentHttp: 8080,
+  natsClient: 4222,
+  natsCluster: 6222,
+  natsGateway: 7222,
+  natsMonitor: 8222,
+} as const;
 
 /** In-cluster DNS name of a Service. */
-export const serviceHost = (service: string, namespace: string): string => `${service}.${namespace}.svc`;
+export const serviceHost = (service: string, namespace: string): string =>
+  `${service}.${namespace}.svc`;

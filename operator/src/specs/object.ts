@@ -11,7 +11,14 @@ export interface KubeObject {
     namespace?: string;
     labels?: Record<string, string>;
     annotations?: Record<string, string>;
-    ownerReferences?: { apiVersion: string; kind: string; name: string; uid: string; controller?: boolean; blockOwnerDeletion?: boolean }[];
+    ownerReferences?: {
+      apiVersion: string;
+      kind: string;
+      name: string;
+      uid: string;
+      controller?: boolean;
+      blockOwnerDeletion?: boolean;
+    }[];
     resourceVersion?: string;
     uid?: string;
     [k: string]: unknown;
@@ -24,14 +31,29 @@ export interface MetaInput {
   sameClusterAsOwner: boolean;
 }
 
-export function meta(input: MetaInput, name: string, component: Component, region?: string, extraLabels: Record<string, string> = {}): KubeObject['metadata'] {
+export function meta(
+  input: MetaInput,
+  name: string,
+  component: Component,
+  region?: string,
+  extraLabels: Record<string, string> = {},
+): KubeObject['metadata'] {
   const m: KubeObject['metadata'] = {
     name,
     namespace: input.gdb.namespace,
     labels: { ...baseLabels(input.gdb.name, component, region), ...extraLabels },
   };
   if (input.sameClusterAsOwner) {
-    m.ownerReferences = [{ apiVersion: API_VERSION, kind: 'GlobalDatabase', name: input.gdb.name, uid: input.gdb.uid, controller: true, blockOwnerDeletion: true }];
+    m.ownerReferences = [
+      {
+        apiVersion: API_VERSION,
+        kind: 'GlobalDatabase',
+        name: input.gdb.name,
+        uid: input.gdb.uid,
+        controller: true,
+        blockOwnerDeletion: true,
+      },
+    ];
   } else {
     m.annotations = { [OWNER_NAMESPACE_ANNOTATION]: input.gdb.namespace };
   }

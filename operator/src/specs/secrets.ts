@@ -6,7 +6,11 @@ import { meta, type KubeObject, type MetaInput } from './object.js';
 
 const b64 = (s: string): string => Buffer.from(s, 'utf8').toString('base64');
 
-export const CREDENTIAL_KEYS = { postgresPassword: 'postgres-password', replicationPassword: 'replication-password', dataApiToken: 'data-api-token' } as const;
+export const CREDENTIAL_KEYS = {
+  postgresPassword: 'postgres-password',
+  replicationPassword: 'replication-password',
+  dataApiToken: 'data-api-token',
+} as const;
 
 /** Fresh random credentials (used once, when no credentials Secret exists yet). */
 export function generateCredentials(random: (n: number) => Buffer = randomBytes): Credentials {
@@ -29,9 +33,12 @@ export function credentialsSecret(input: MetaInput, c: Credentials): KubeObject 
 }
 
 /** Reads credentials back from a Secret's base64 `data`; undefined when any key is missing. */
-export function credentialsFromSecretData(data: Record<string, string> | undefined): Credentials | undefined {
+export function credentialsFromSecretData(
+  data: Record<string, string> | undefined,
+): Credentials | undefined {
   if (!data) return undefined;
-  const get = (k: string): string | undefined => (data[k] === undefined ? undefined : Buffer.from(data[k], 'base64').toString('utf8'));
+  const get = (k: string): string | undefined =>
+    data[k] === undefined ? undefined : Buffer.from(data[k], 'base64').toString('utf8');
   const postgresPassword = get(CREDENTIAL_KEYS.postgresPassword);
   const replicationPassword = get(CREDENTIAL_KEYS.replicationPassword);
   const dataApiToken = get(CREDENTIAL_KEYS.dataApiToken);
@@ -43,7 +50,12 @@ export function agentSecret(ctx: RegionBuildContext): KubeObject {
   return {
     apiVersion: 'v1',
     kind: 'Secret',
-    metadata: meta(ctx, regionNames(ctx.gdb.name, ctx.region.name).agentSecret, 'config', ctx.region.name),
+    metadata: meta(
+      ctx,
+      regionNames(ctx.gdb.name, ctx.region.name).agentSecret,
+      'config',
+      ctx.region.name,
+    ),
     type: 'Opaque',
     data: { 'config.json': b64(JSON.stringify(agentConfig(ctx), null, 2) + '\n') },
   };

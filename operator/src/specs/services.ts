@@ -5,8 +5,17 @@ import { meta, type KubeObject, type MetaInput } from './object.js';
 
 type Port = { name: string; port: number; targetPort: number };
 
-function service(m: KubeObject['metadata'], selector: Record<string, string>, ports: Port[], headless: boolean, publishNotReady = headless): KubeObject {
-  const spec: Record<string, unknown> = { selector, ports: ports.map((p) => ({ ...p, protocol: 'TCP' })) };
+function service(
+  m: KubeObject['metadata'],
+  selector: Record<string, string>,
+  ports: Port[],
+  headless: boolean,
+  publishNotReady = headless,
+): KubeObject {
+  const spec: Record<string, unknown> = {
+    selector,
+    ports: ports.map((p) => ({ ...p, protocol: 'TCP' })),
+  };
   if (headless) spec['clusterIP'] = 'None';
   else spec['type'] = 'ClusterIP';
   if (publishNotReady) spec['publishNotReadyAddresses'] = true;
@@ -40,7 +49,16 @@ export function regionServices(ctx: RegionBuildContext): KubeObject[] {
       false,
     ),
     // Reader endpoint: the region's writer/replica and its reader replicas.
-    service(m(n.readerService), { [LABELS.globalDatabase]: gdb.name, [LABELS.region]: region.name, [LABELS.postgres]: 'true' }, [pg], false),
+    service(
+      m(n.readerService),
+      {
+        [LABELS.globalDatabase]: gdb.name,
+        [LABELS.region]: region.name,
+        [LABELS.postgres]: 'true',
+      },
+      [pg],
+      false,
+    ),
     // Data API (and the agent's /status, /metrics). Not-ready agents stay reachable: the operator reads why they
     // are not ready from /status, and a not-ready agent answers the Data API with a retryable 503 itself.
     service(m(n.apiService), podSelector(gdb.name, region.name, 'database'), [http], false, true),
@@ -49,5 +67,10 @@ export function regionServices(ctx: RegionBuildContext): KubeObject[] {
 
 /** Writer endpoint: always selects the current primary region's PostgreSQL pod (DESIGN §5). */
 export function writerService(input: MetaInput, primaryRegion: string): KubeObject {
-  return service(meta(input, writerServiceName(input.gdb.name), 'endpoint'), podSelector(input.gdb.name, primaryRegion, 'database'), [pg], false);
+  return service(
+    meta(input, writerServiceName(input.gdb.name), 'endpoint'),
+    podSelector(input.gdb.name, primaryRegion, 'database'),
+    [pg],
+    false,
+  );
 }

@@ -12,15 +12,29 @@ export function configHash(...parts: unknown[]): string {
   return createHash('sha256').update(JSON.stringify(parts)).digest('hex').slice(0, 16);
 }
 
-function volumeClaim(name: string, size: string, storageClassName: string | undefined): Record<string, unknown> {
-  const spec: Record<string, unknown> = { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: size } } };
+function volumeClaim(
+  name: string,
+  size: string,
+  storageClassName: string | undefined,
+): Record<string, unknown> {
+  const spec: Record<string, unknown> = {
+    accessModes: ['ReadWriteOnce'],
+    resources: { requests: { storage: size } },
+  };
   if (storageClassName) spec['storageClassName'] = storageClassName;
   return { metadata: { name }, spec };
 }
 
-const secretEnv = (name: string, secret: string, key: string): Record<string, unknown> => ({ name, valueFrom: { secretKeyRef: { name: secret, key } } });
+const secretEnv = (name: string, secret: string, key: string): Record<string, unknown> => ({
+  name,
+  valueFrom: { secretKeyRef: { name: secret, key } },
+});
 
-function postgresContainer(ctx: RegionBuildContext, mode: 'writer' | 'standby', writerHost: string): Record<string, unknown> {
+function postgresContainer(
+  ctx: RegionBuildContext,
+  mode: 'writer' | 'standby',
+  writerHost: string,
+): Record<string, unknown> {
   const creds = credentialsSecretName(ctx.gdb.name);
   const env: Record<string, unknown>[] = [
     { name: 'PG_MAJOR', value: ctx.spec.engineVersion },
@@ -37,16 +51,28 @@ function postgresContainer(ctx: RegionBuildContext, mode: 'writer' | 'standby', 
     command: ['sh', '/etc/borealis/postgres-entrypoint.sh'],
     env,
     ports: [{ name: 'postgres', containerPort: PORTS.postgres }],
-    readinessProbe: { exec: { command: ['sh', '-c', `/usr/lib/postgresql/${ctx.spec.engineVersion}/bin/pg_isready -h 127.0.0.1 -p ${PORTS.postgres} -U postgres`] }, periodSeconds: 5 },
+    readinessProbe: {
+      exec: {
+        command: [
+          'sh',
+          '-c',
+          `/usr/lib/postgresql/${ctx.spec.engineVersion}/bin/pg_isready -h 127.0.0.1 -p ${PORTS.postgres} -U postgres`,
+        ],
+      },
+      periodSeconds: 5,
+    },
     volumeMounts: [
       { name: 'data', mountPath: '/var/lib/postgresql/data' },
-      { name: 'config', mountPath: '/etc/borealis/postgres-entrypoint.sh', subPath: 'postgres-entrypoint.sh' },
+      {
+        name: 'config',
+        mountPath: '/etc/borealis/postgres-entrypoint.sh',
+        subPath: 'postgres-entrypoint.sh',
+      },
       { name: 'config', mountPath: '/etc/borealis/postgresql.conf', subPath: 'postgresql.conf' },
       { name: 'config', mountPath: '/etc/borealis/pg_hba.conf', subPath: 'pg_hba.conf' },
     ],
   };
 }
-
 
 /** The region's PostgreSQL writer (primary or logical replica) with its region agent beside it: one pod. */
 export function databaseStatefulSet(ctx: RegionBuildContext, hash: string): KubeObject {
@@ -61,7 +87,10 @@ export function databaseStatefulSet(ctx: RegionBuildContext, hash: string): Kube
       replicas: 1,
       selector: { matchLabels: selector },
       template: {
-        metadata: { labels: { ...selector, [LABELS.instance]: ctx.gdb.name, [LABELS.postgres]: 'true' }, annotations: { [CONFIG_HASH_ANNOTATION]: hash } },
+        metadata: {
+          labels: { ...selector, [LABELS.instance]: ctx.gdb.name, [LABELS.postgres]: 'true' },
+          annotations: { [CONFIG_HASH_ANNOTATION]: hash },
+        },
         spec: {
           containers: [
             postgresContainer(ctx, 'writer', ''),
@@ -69,10 +98,19 @@ export function databaseStatefulSet(ctx: RegionBuildContext, hash: string): Kube
               name: 'region-agent',
               image: ctx.images.region,
               imagePullPolicy: ctx.images.pullPolicy,
-              command: ['node', '/app/region-agent/dist/main.js', '--config', '/etc/borealis/agent/config.json'],
+              command: [
+                'node',
+                '/app/region-agent/dist/main.js',
+                '--config',
+                '/etc/borealis/agent/config.json',
+              ],
               ports: [{ name: 'http', containerPort: PORTS.agentHttp }],
               readinessProbe: { httpGet: { path: '/readyz', port: 'http' }, periodSeconds: 2 },
-              livenessProbe: { httpGet: { path: '/healthz', port: 'http' }, periodSeconds: 10, failureThreshold: 6 },
+              livenessProbe: {
+                httpGet: { path: '/healthz', port: 'http' },
+                periodSeconds: 10,
+                failureThreshold: 6,
+              },
               volumeMounts: [{ name: 'agent', mountPath: '/etc/borealis/agent', readOnly: true }],
             },
           ],
@@ -83,7 +121,9 @@ export function databaseStatefulSet(ctx: RegionBuildContext, hash: string): Kube
         },
       },
       persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Delete', whenScaled: 'Delete' },
-      volumeClaimTemplates: [volumeClaim('data', ctx.region.storage.size, ctx.region.storage.storageClassName)],
+      volumeClaimTemplates: [
+        volumeClaim('data', ctx.region.storage.size, ctx.region.storage.storageClassName),
+      ],
     },
   };
 }
@@ -103,14 +143,19 @@ export function readersStatefulSet(ctx: RegionBuildContext, hash: string): KubeO
       podManagementPolicy: 'Parallel',
       selector: { matchLabels: selector },
       template: {
-        metadata: { labels: { ...selector, [LABELS.instance]: ctx.gdb.name, [LABELS.postgres]: 'true' }, annotations: { [CONFIG_HASH_ANNOTATION]: hash } },
+        metadata: {
+          labels: { ...selector, [LABELS.instance]: ctx.gdb.name, [LABELS.postgres]: 'true' },
+          annotations: { [CONFIG_HASH_ANNOTATION]: hash },
+        },
         spec: {
           containers: [postgresContainer(ctx, 'standby', writerHost)],
           volumes: [{ name: 'config', configMap: { name: n.config } }],
         },
       },
       persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Delete', whenScaled: 'Delete' },
-      volumeClaimTemplates: [volumeClaim('data', ctx.region.storage.size, ctx.region.storage.storageClassName)],
+      volumeClaimTemplates: [
+        volumeClaim('data', ctx.region.storage.size, ctx.region.storage.storageClassName),
+      ],
     },
   };
 }
@@ -129,7 +174,10 @@ export function natsStatefulSet(ctx: RegionBuildContext, hash: string): KubeObje
       podManagementPolicy: 'Parallel',
       selector: { matchLabels: selector },
       template: {
-        metadata: { labels: { ...selector, [LABELS.instance]: ctx.gdb.name }, annotations: { [CONFIG_HASH_ANNOTATION]: hash } },
+        metadata: {
+          labels: { ...selector, [LABELS.instance]: ctx.gdb.name },
+          annotations: { [CONFIG_HASH_ANNOTATION]: hash },
+        },
         spec: {
           containers: [
             {
@@ -155,7 +203,9 @@ export function natsStatefulSet(ctx: RegionBuildContext, hash: string): KubeObje
         },
       },
       persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Delete', whenScaled: 'Delete' },
-      volumeClaimTemplates: [volumeClaim('jetstream', ctx.region.storage.natsSize, ctx.region.storage.storageClassName)],
+      volumeClaimTemplates: [
+        volumeClaim('jetstream', ctx.region.storage.natsSize, ctx.region.storage.storageClassName),
+      ],
     },
   };
 }
