@@ -102,7 +102,14 @@ for r in "${REGIONS[@]}"; do
 done
 
 step "operator chart into borealis-$MGMT (helm upgrade --install)"
+# Helm installs crds/ only on first install, never on upgrade: apply them so new fields are not pruned.
+kctl "$MGMT" apply --server-side --force-conflicts -f "$root/charts/borealis/crds/" >/dev/null
+# Same tags, new content: the image IDs go into a pod annotation (operator) and decide whether the region pods
+# must restart to run the rebuilt region image.
+operator_id=$(docker image inspect -f '{{.Id}}' "$OPERATOR_IMAGE" | cut -c8-19)
+region_id=$(docker image inspect -f '{{.Id}}' "$REGION_IMAGE" | cut -c8-19)
 helm upgrade --install borealis "$root/charts/borealis" --kubeconfig "$STATE/borealis-$MGMT.kubeconfig" \
+  --set-string podAnnotations.borealis\\.dev/image-id="$operator_id" \
   -n borealis-system --create-namespace --wait --timeout 180s \
   --set image.pullPolicy=Never --set workloadImagePullPolicy=Never \
   --set regionImage="$REGION_IMAGE" --set natsImage="$NATS_IMAGE" --set pollIntervalMs=2000 \
@@ -157,6 +164,12 @@ manifest="$STATE/global-database.yaml"
 } >"$manifest"
 kctl "$MGMT" apply -n "$NS" -f "$manifest" >/dev/null
 log "applied $manifest"
+if [ -f "$STATE/region-image-id" ] && [ "$(cat "$STATE/region-image-id")" != "$region_id" ]; then
+  # The region image was rebuilt under the same tag: restart the region pods on it (their data volumes stay).
+  for r in "${REGIONS[@]}"; do kctl "$r" -n "$NS" delete pod -l "borealis.dev/global-database=$GDB" --wait=false >/dev/null 2>&1 || true; done
+  log "region image changed ($region_id): region pods restarted"
+fi
+echo "$region_id" >"$STATE/region-image-id"
 
 step "waiting for Ready and Replicating (timeout ${TIMEOUT}s)"
 t=$SECONDS

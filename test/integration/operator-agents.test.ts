@@ -40,7 +40,7 @@ describe.skipIf(!kubeApiServerToolsBuilt())('operator status from real region ag
         agents: true,
         control: false,
         postgresSettings: { fsync: 'off' },
-        agentConfig: { heartbeat: { intervalMs: 100 } },
+        agentConfig: { heartbeat: { intervalMs: 100 }, control: { leaseFrom: 'admin' } },
       }),
     ]);
     client = KubeClient.fromString(api.kubeconfigYaml);

@@ -108,7 +108,7 @@ describe.skipIf(!kubeApiServerToolsBuilt())('operator promotions on real region 
         agents: true,
         control: false,
         postgresSettings: { fsync: 'off' },
-        agentConfig: { heartbeat: { intervalMs: 100 } },
+        agentConfig: { heartbeat: { intervalMs: 100 }, control: { leaseFrom: 'admin' } },
       }),
     ]);
     client = KubeClient.fromString(api.kubeconfigYaml);
@@ -159,6 +159,7 @@ describe.skipIf(!kubeApiServerToolsBuilt())('operator promotions on real region 
     let n = 0;
     let writing = true;
     const acked: number[] = [];
+    let stoppedBy = '';
     const writer = (async () => {
       const c = new pg.Client({ connectionString: pgUrl('us-east') });
       await c.connect();
@@ -167,13 +168,17 @@ describe.skipIf(!kubeApiServerToolsBuilt())('operator promotions on real region 
         try {
           await c.query('INSERT INTO acked VALUES ($1)', [++n]);
           acked.push(n);
-        } catch {
+        } catch (err) {
+          stoppedBy = (err as Error).message;
           break; // fenced: read-only, sessions terminated
         }
       }
       await c.end().catch(() => undefined);
     })();
-    await eventually('some writes', () => Promise.resolve(acked.length > 50));
+    await eventually('some writes', () => {
+      if (stoppedBy && acked.length <= 50) throw new Error(`the writer stopped: ${stoppedBy}`);
+      return Promise.resolve(acked.length > 50);
+    });
     await api!.kubectl([
       'patch',
       'globaldatabase',
@@ -323,5 +328,48 @@ describe.skipIf(!kubeApiServerToolsBuilt())('operator promotions on real region 
     await eventually('every region has the ledger of the new primary', async () =>
       (await Promise.all(REGIONS.map(count))).every((c) => c === want),
     );
+  });
+
+  it("a freeze FailoverDrill: the frozen primary's lease runs out, so when it resumes it takes no write (no split brain)", async () => {
+    const from = (await gdbOf()).status!.primaryRegion!;
+    const d = await drill('freeze', {
+      globalDatabase: 'orders',
+      type: 'failover',
+      fault: 'freeze',
+      workload: { writesPerSecond: 40 },
+    });
+    expect(d.status, d.status?.message).toMatchObject({ result: 'Succeeded', from, epoch: 5 });
+    // The old primary resumed when the drill ended: every write to it fails — by the expired lease until the
+    // operator fences and re-seeds it, read-only or restarting after.
+    for (let i = 0; i < 10; i++) {
+      await expect(query(from, 'INSERT INTO acked VALUES ($1)', [1_000_000 + i])).rejects.toThrow(
+        /fenced|read-only|terminat|ECONNREFUSED|starting up|shutting down|does not exist/,
+      );
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    // Unfenced and alive but unreachable: the promotion waited for the old primary's last lease to run out.
+    expect(d.status!.promotionPhases!.map((p) => p.name)).toContain('lease');
+    await converged(5, d.status!.to!);
+  });
+
+  it('a primary stops committing client writes within the lease when the operator cannot renew it', async () => {
+    const primary = (await gdbOf()).status!.primaryRegion!;
+    await query(primary, 'INSERT INTO acked VALUES (-3)');
+    await operator!.stop();
+    const rejected = await eventually(
+      'writes rejected on the primary',
+      async () => {
+        try {
+          await query(primary, 'INSERT INTO acked VALUES (-4)');
+          await query(primary, 'DELETE FROM acked WHERE n = -4');
+          return false;
+        } catch (err) {
+          return (err as Error).message;
+        }
+      },
+      20_000,
+      200,
+    );
+    expect(rejected).toMatch(/fenced \(write lease of epoch 5 ended/);
   });
 });

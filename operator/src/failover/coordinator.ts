@@ -8,12 +8,13 @@ import {
   type EpochEntry,
   type EpochFork,
 } from './protocol.js';
+import type { LeasePusher } from './lease.js';
 import type { PromotionDriver } from './promotion-driver.js';
 
 export type PromotionType = 'switchover' | 'failover';
 
 export interface PhaseTiming {
-  name: 'fence' | 'catch-up' | 'hold' | 'epoch' | 'promote' | 'rejoin' | 'follow';
+  name: 'fence' | 'catch-up' | 'hold' | 'epoch' | 'lease' | 'promote' | 'rejoin' | 'follow';
   startedAt: string;
   seconds: number;
   error?: string;
@@ -89,7 +90,30 @@ export class PromotionCoordinator {
     private readonly log: Logger,
     /** Called when a promotion starts or ends (the GlobalDatabase controller re-queues the key). */
     private readonly onChange: (namespace: string, name: string) => void = () => {},
+    /** The pushed write lease (Kubernetes); undefined when the agents take no lease from the operator. */
+    private readonly lease?: LeasePusher,
   ) {}
+
+  /** After the epoch moved to `to`: name it to the lease pusher and grant it its first lease at once. */
+  private async leaseTo(gdb: GlobalDatabase, to: string, epoch: number): Promise<void> {
+    if (!this.lease) return;
+    this.lease.setPrimary(`${gdb.metadata.namespace ?? 'default'}/${gdb.metadata.name}`, to, epoch);
+    await this.lease
+      .renew(gdb, to, epoch)
+      .catch((err: unknown) =>
+        this.log.warn(
+          { err: (err as Error).message, region: to },
+          'first lease of the new primary failed; the pusher retries',
+        ),
+      );
+  }
+
+  private readonly lastHealthy = new Map<string, Date>();
+
+  /** The GlobalDatabase controller reports each healthy primary report: a failover's loss window starts there. */
+  notePrimaryHealthy(namespace: string, name: string, at: Date): void {
+    this.lastHealthy.set(`${namespace}/${name}`, at);
+  }
 
   get agents(): PromotionDriver {
     return this.driver;
@@ -270,6 +294,7 @@ export class PromotionCoordinator {
     });
     result.epoch = next.epoch;
     await step('promote', () => this.promoteAfterCas(gdb, to, next, fork));
+    await this.leaseTo(gdb, to, next.epoch);
     try {
       const r = await step('rejoin', async () =>
         d.admin<{ mode: string; lost: unknown[] }>(
@@ -309,17 +334,22 @@ export class PromotionCoordinator {
     const d = this.driver;
     const spec = resolveSpec(gdb.spec);
     // A reachable old primary (e.g. restarted after a kill) must stop taking writes now: there is no write lease on
-    // Kubernetes (docs/operator.md), so this fence and the rejoin are what stops it. Unreachable: the epoch does.
-    await step('fence', () =>
+    // Kubernetes (docs/operator.md), so this fence and the rejoin are what stops it. Unreachable (frozen, cut off):
+    // the new epoch does once it answers again. Fencing runs beside the promotion, so a dead primary's time-out does
+    // not add to the failover.
+    let oldPrimaryFenced = false;
+    const fencing = step('fence', () =>
       d.admin(gdb, from, 'fence', { epoch: record.epoch, timeoutMs: 1_500 }, 3_000),
-    ).catch((err: unknown) =>
-      this.log.warn(
-        { err: (err as Error).message, region: from },
-        'could not fence the failed primary (unreachable?): continuing',
-      ),
+    ).then(
+      () => void (oldPrimaryFenced = true),
+      (err: unknown) =>
+        this.log.warn(
+          { err: (err as Error).message, region: from },
+          'could not fence the failed primary (unreachable?): continuing',
+        ),
     );
     const secondaries = spec.regions.map((r) => r.name).filter((r) => r !== from);
-    const candidates = await step('hold', () =>
+    const holding = step('hold', () =>
       Promise.all(
         secondaries.map(async (region): Promise<CandidatePosition> => {
           try {
@@ -339,6 +369,9 @@ export class PromotionCoordinator {
         }),
       ),
     );
+    // Not awaited: a frozen primary's time-out must not delay the promotion (the step's timing is still recorded).
+    void fencing;
+    const candidates = await holding;
     result.candidates = candidates;
     const resumeAll = (): Promise<unknown> =>
       Promise.all(
@@ -368,7 +401,11 @@ export class PromotionCoordinator {
       chosen = named;
     }
     result.to = chosen.region;
-    const lastContact = opts.primaryLastHealthyAt?.getTime() ?? Date.now();
+    const lastContact = (
+      opts.primaryLastHealthyAt ??
+      this.lastHealthy.get(`${gdb.metadata.namespace ?? 'default'}/${gdb.metadata.name}`) ??
+      new Date()
+    ).getTime();
     const lossWindowSeconds = Math.max(0, (lastContact - chosen.position.commitTs / 1000) / 1000);
     result.lossWindowSeconds = Math.round(lossWindowSeconds * 1000) / 1000;
     if (lossWindowSeconds > spec.failover.rpoGuardSeconds && !opts.force)
@@ -384,7 +421,17 @@ export class PromotionCoordinator {
     };
     const next = await this.advance(gdb, record, target, fork, step, resumeAll);
     result.epoch = next.epoch;
+    // No two writers: unless the old primary was fenced, the new one takes writes only once the last lease granted to
+    // the old one has run out (it may be partitioned but alive, committing until then).
+    const granted = this.lease?.lastGranted(
+      `${gdb.metadata.namespace ?? 'default'}/${gdb.metadata.name}`,
+      from,
+      record.epoch,
+    );
+    if (!oldPrimaryFenced && granted !== undefined && granted > Date.now())
+      await step('lease', () => sleep(granted - Date.now() + 50));
     await step('promote', () => this.promoteAfterCas(gdb, target, next, fork));
+    await this.leaseTo(gdb, target, next.epoch);
     await step('follow', () => this.tellFollowers(gdb, next, [from, target]));
   }
 
@@ -501,12 +548,20 @@ export class PromotionCoordinator {
     if (r.ok) last.rtoSeconds = (r.completedAt.getTime() - r.startedAt.getTime()) / 1000;
     if (r.lostTransactions !== undefined) last.rpoTransactions = r.lostTransactions;
     if (r.error) last.message = r.error;
+    // Merge patch: fields this attempt does not have are deleted (null), not left from an earlier attempt.
+    const patch: Record<string, unknown> = {
+      message: null,
+      epoch: null,
+      rtoSeconds: null,
+      rpoTransactions: null,
+      ...last,
+    };
     await this.client.mergePatch(
       API_VERSION,
       'GlobalDatabase',
       namespace,
       name,
-      { status: { lastFailover: last } },
+      { status: { lastFailover: patch } },
       { subresource: 'status', fieldManager: this.fieldManager },
     );
   }
@@ -518,7 +573,14 @@ export class PromotionCoordinator {
     epoch: number,
     lost: number,
   ): Promise<void> {
-    const last = gdb.status?.lastFailover;
+    // Read fresh: an older snapshot would overwrite a count recorded meanwhile.
+    const fresh = await this.client.get<GlobalDatabase>(
+      API_VERSION,
+      'GlobalDatabase',
+      gdb.metadata.namespace,
+      gdb.metadata.name,
+    );
+    const last = fresh.status?.lastFailover;
     if (!last || last.from !== region || last.epoch !== epoch) return;
     await this.client.mergePatch(
       API_VERSION,

@@ -29,11 +29,12 @@ export interface EpochStore {
 export function epochRecordOf(g: GlobalDatabase): EpochRecord | undefined {
   const s = g.status;
   if (!s?.epoch || !s.primaryRegion) return undefined;
+  // No history yet (epoch 1, or a status written before the field existed): only the current term is known.
   const history = s.epochHistory?.length
     ? s.epochHistory
     : [
         {
-          epoch: 1,
+          epoch: s.epoch,
           primary: s.primaryRegion,
           at: g.metadata.creationTimestamp ?? new Date(0).toISOString(),
         },

@@ -30,3 +30,4 @@ export {
   type PromoteOptions,
   type CandidatePosition,
 } from './coordinator.js';
+export { LeasePusher, type LeaseOptions } from './lease.js';

@@ -13,6 +13,7 @@ import {
 } from '../controllers/global-database/index.js';
 import {
   AgentPromotionDriver,
+  LeasePusher,
   PromotionCoordinator,
   StatusEpochStore,
   type EpochStore,
@@ -50,6 +51,11 @@ export interface OperatorOptions {
   driver?: PromotionDriver;
   epochStore?: EpochStore;
   harness?: DrillHarness;
+  /**
+   * The primaries' write lease pushed by the operator (agents with control.leaseFrom "admin", as the operator
+   * renders them): lease length and renewal interval, ms (default 3000 / 1000); false: none.
+   */
+  lease?: { leaseMs?: number; renewMs?: number } | false;
   /** Fault injection for drills (kill/freeze/partition of a region); see operator/src/drills. */
   faults?: FaultInjector;
   /**
@@ -101,6 +107,7 @@ export class Operator {
   private readonly gdbReconciler: GlobalDatabaseReconciler;
   private readonly drillReconciler: FailoverDrillReconciler;
   private readonly elector: LeaderElector | undefined;
+  private readonly lease: LeasePusher | undefined;
   private server: Server | undefined;
   private workers: Promise<void>[] = [];
   private ready = false;
@@ -116,18 +123,33 @@ export class Operator {
     const seedUrl: SeedUrlResolver | undefined =
       pgUrl && ((g, from, primary) => pgUrl(g, primary, from));
     const operatorUrl: RegionUrlResolver | undefined = pgUrl && ((g, region) => pgUrl(g, region));
+    const driver = o.driver ?? new AgentPromotionDriver(clusters, agents, seedUrl);
+    // The pushed write lease (docs/operator.md "Fencing"); paused while a promotion of that database runs.
+    const promotions: { coordinator?: PromotionCoordinator } = {};
+    this.lease =
+      o.lease === false
+        ? undefined
+        : new LeasePusher(
+            driver,
+            { leaseMs: o.lease?.leaseMs ?? 3_000, renewMs: o.lease?.renewMs ?? 1_000 },
+            (ns, name) => promotions.coordinator?.current(ns, name) !== undefined,
+            o.log.child({ component: 'lease' }),
+          );
     const coordinator = new PromotionCoordinator(
       o.client,
-      o.driver ?? new AgentPromotionDriver(clusters, agents, seedUrl),
+      driver,
       o.epochStore ?? new StatusEpochStore(o.client, FIELD_MANAGER),
       FIELD_MANAGER,
       o.log.child({ component: 'promotion' }),
       (ns, name) => this.gdbQueue.add(`${ns}/${name}`),
+      this.lease,
     );
+    promotions.coordinator = coordinator;
     this.gdbReconciler = new GlobalDatabaseReconciler({
       clusters,
       agents,
       coordinator,
+      ...(this.lease ? { lease: this.lease } : {}),
       events,
       images: o.images ?? DEFAULT_IMAGES,
       log: o.log.child({ controller: 'globaldatabase' }),
@@ -207,6 +229,7 @@ export class Operator {
       );
     }
     for (const i of this.informers) i.start();
+    this.lease?.start();
     await Promise.all(this.informers.map((i) => i.synced));
     const onError = (controller: string) => (key: string, err: unknown, retryInMs: number) =>
       log.warn({ err, controller, key, retryInMs }, 'reconcile failed');
@@ -240,6 +263,7 @@ export class Operator {
     if (this.stopping) return;
     this.stopping = true;
     this.ready = false;
+    this.lease?.stop();
     this.gdbQueue.shutDown();
     this.drillQueue.shutDown();
     await Promise.all(this.workers);

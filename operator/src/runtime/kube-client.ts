@@ -34,7 +34,16 @@ interface RequestOptions {
  * watches, over node:http(s) with the kubeconfig's TLS and token/client-certificate credentials.
  */
 export class KubeClient {
-  private constructor(readonly connection: Connection) {}
+  private constructor(
+    readonly connection: Connection,
+    /** Time limit of a request that sets none, ms. */
+    readonly defaultTimeoutMs = 30_000,
+  ) {}
+
+  /** The same connection with another default request time limit (e.g. short for a remote region's cluster). */
+  withDefaultTimeout(ms: number): KubeClient {
+    return new KubeClient(this.connection, ms);
+  }
 
   static fromConnection(conn: Connection): KubeClient {
     return new KubeClient(conn);
@@ -93,7 +102,7 @@ export class KubeClient {
   }
 
   async request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
-    const res = await this.open(method, path, { timeoutMs: 30_000, ...opts });
+    const res = await this.open(method, path, { timeoutMs: this.defaultTimeoutMs, ...opts });
     const chunks: Buffer[] = [];
     for await (const c of res) chunks.push(c as Buffer);
     const text = Buffer.concat(chunks).toString('utf8');

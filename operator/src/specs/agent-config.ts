@@ -30,6 +30,8 @@ export function agentConfig(ctx: RegionBuildContext): Record<string, unknown> {
       duplicateWindowSeconds: 120,
     },
     http: { host: '0.0.0.0', port: PORTS.agentHttp },
+    // The operator is the promotion authority and pushes the primary's write lease (docs/operator.md "Fencing").
+    control: { leaseFrom: 'admin' },
     log: { level: 'info' },
     // The Data API is served only with a token; forwarded writes between agents carry the same token.
     dataApi: { token: credentials.dataApiToken },

@@ -207,11 +207,17 @@ export class RegionAgent {
         }
         if (!current() || this.fenced) return;
       } else {
-        // No epoch store, no lease (fencing is the promotion authority's /admin/fence and rejoin): clear a lease a
-        // fence ended, so a primary promoted or unfenced here takes writes again.
+        // No epoch store. leaseFrom "admin": the promotion authority pushes the lease (POST /admin/lease); until its
+        // first renewal in this epoch no client write commits. leaseFrom "none": no lease at all — clear one a fence
+        // ended, so a primary promoted or unfenced here takes writes again.
         const db = new pg.Client({ connectionString: c.database.url, options: SESSION_OPTIONS });
         await db.connect();
-        await db.query('DELETE FROM borealis.lease').finally(() => db.end());
+        await (c.control.leaseFrom === 'admin'
+          ? db.query(`INSERT INTO borealis.lease (id, epoch, valid_until) VALUES (1, $1, '-infinity')
+                      ON CONFLICT (id) DO UPDATE SET epoch = excluded.epoch,
+                        valid_until = CASE WHEN borealis.lease.epoch = excluded.epoch THEN borealis.lease.valid_until ELSE excluded.valid_until END`, [c.epoch])
+          : db.query('DELETE FROM borealis.lease')
+        ).finally(() => db.end());
       }
       this.heartbeat = new Heartbeat(
         c.database.url,
@@ -339,6 +345,8 @@ export class RegionAgent {
       };
     try {
       switch (path) {
+        case '/admin/lease':
+          return { code: 200, body: await p.renewLease(b) };
         case '/admin/fence':
           return { code: 200, body: await p.fence(b) };
         case '/admin/unfence':

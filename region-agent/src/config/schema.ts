@@ -115,6 +115,12 @@ export const agentConfigSchema = z
         bucket: z.string().regex(/^[A-Za-z0-9_-]+$/).default('borealis_epochs'),
         /** Write lease of a primary: client commits stop this long after the last confirmed renewal. */
         leaseMs: z.number().int().min(200).max(60_000).default(2_500),
+        /**
+         * Where the write lease comes from: "store" (renewed by the agent from the epoch store at control.servers;
+         * without servers it falls back to "none"), "admin" (pushed by the promotion authority through POST
+         * /admin/lease — the operator on Kubernetes), "none" (no lease; fencing only by /admin/fence).
+         */
+        leaseFrom: z.enum(['store', 'admin', 'none']).default('store'),
         /** Lease renewal interval (each renewal reads the epoch store). */
         renewMs: z.number().int().min(20).max(10_000).default(250),
       })

@@ -19,6 +19,7 @@ import {
   RECORD_LOST_SQL,
   SAVE_STATE_SQL,
   TERMINATE_CLIENTS_SQL,
+  RENEW_LEASE_SQL,
 } from './sql.js';
 import { nextEpochAfter, type EpochEntry, type EpochFork } from './types.js';
 
@@ -113,6 +114,24 @@ export class Promoter {
     c.role = role;
     c.primaryRegion = primary;
     this.host.log = this.host.log.child({ epoch });
+  }
+
+  /**
+   * The write lease pushed by a promotion authority without an epoch store (the operator on Kubernetes,
+   * control.leaseFrom = "admin"): extends borealis.lease to validUntilMs when this region is the primary
+   * of `epoch` and not fenced. Not serialised with the other operations on purpose: a renewal must never wait
+   * behind a long rejoin; it checks role, epoch and fence itself.
+   */
+  async renewLease(req: { epoch: number; validUntilMs: number }): Promise<{ validUntil: string }> {
+    const c = this.c;
+    if (c.control.leaseFrom !== 'admin') throw new PromotionError(`region ${c.region} does not take its lease from the admin API (control.leaseFrom is "${c.control.leaseFrom}")`, 409);
+    if (c.role !== 'primary' || c.epoch !== req.epoch) throw new PromotionError(`region ${c.region} is ${c.role} in epoch ${c.epoch}, not primary of epoch ${req.epoch}`, 409);
+    if (this.host.fenced) throw new PromotionError(`region ${c.region} is fenced`, 409);
+    if (!Number.isFinite(req.validUntilMs)) throw new PromotionError('validUntilMs must be a time in ms since the Unix epoch', 400);
+    // Absolute, on the authority's clock (sent time + lease): a renewal delivered late (a frozen region resuming)
+    // cannot extend the lease past what the authority granted when it sent it.
+    await withClient(c.database.url, (db) => db.query(RENEW_LEASE_SQL, [req.epoch, req.validUntilMs]));
+    return { validUntil: new Date(req.validUntilMs).toISOString() };
   }
 
   /**

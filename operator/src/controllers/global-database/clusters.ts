@@ -1,6 +1,9 @@
 import { KubeClient } from '../../runtime/index.js';
 import type { ClusterRef } from '../../specs/index.js';
 
+/** Default request time limit towards a region's cluster, ms. */
+export const REMOTE_TIMEOUT_MS = 5_000;
+
 export class ClusterAccessError extends Error {
   override readonly name = 'ClusterAccessError';
 }
@@ -40,7 +43,11 @@ export class ClusterClients {
     if (cached && cached.rv === secret.metadata.resourceVersion) return cached.client;
     let client: KubeClient;
     try {
-      client = KubeClient.fromString(Buffer.from(raw, 'base64').toString('utf8'));
+      // A region's cluster can be frozen or cut off (the very faults drills inject): a short limit keeps one dead
+      // cluster from holding a reconcile (and so failure detection) for the default 30 s.
+      client = KubeClient.fromString(
+        Buffer.from(raw, 'base64').toString('utf8'),
+      ).withDefaultTimeout(REMOTE_TIMEOUT_MS);
     } catch (err) {
       throw new ClusterAccessError(
         `kubeconfig in Secret ${namespace}/${ref.secretName} key "${ref.key}" is invalid: ${(err as Error).message}`,

@@ -10,6 +10,7 @@ import {
   decideFailover,
   epochRecordOf,
   primaryHealthy,
+  type LeasePusher,
   type PromoteOptions,
   type PromotionCoordinator,
 } from '../../failover/index.js';
@@ -55,6 +56,8 @@ export interface GlobalDatabaseReconcilerOptions {
   clusters: ClusterClients;
   agents: AgentStatusSource;
   coordinator: PromotionCoordinator;
+  /** The pushed write lease: told about every GlobalDatabase reconciled. */
+  lease?: LeasePusher;
   events: EventRecorder;
   images: Images;
   log: Logger;
@@ -72,6 +75,7 @@ interface PrimaryHealth {
 export class GlobalDatabaseReconciler {
   private readonly health = new Map<string, PrimaryHealth>();
   private readonly rejoining = new Set<string>();
+  private readonly rejoined = new Map<string, number>();
 
   constructor(private readonly o: GlobalDatabaseReconcilerOptions) {}
 
@@ -87,6 +91,10 @@ export class GlobalDatabaseReconciler {
       namespace,
       name,
     );
+    this.o.lease?.track(
+      `${namespace}/${name}`,
+      gdb && !gdb.metadata.deletionTimestamp ? gdb : undefined,
+    );
     if (!gdb) {
       this.health.delete(key);
       return {};
@@ -98,15 +106,19 @@ export class GlobalDatabaseReconciler {
     const primaryRegion = gdb.status?.primaryRegion ?? spec.primaryRegion;
     const credentials = await this.ensureCredentials(gdb);
 
-    let applyError: string | undefined;
-    try {
-      await this.applyAll(gdb, spec, primaryRegion, epoch, credentials);
-    } catch (err) {
-      applyError = (err as Error).message;
-      await this.o.events.record(gdb, 'Warning', 'ApplyFailed', applyError);
-    }
-
-    const reports = await this.probe(gdb, spec);
+    // Applying and probing run side by side: a region cluster that does not answer must not delay seeing its agent
+    // fail (failure detection runs on the probe).
+    const [applyError, reports] = await Promise.all([
+      this.applyAll(gdb, spec, primaryRegion, epoch, credentials).then(
+        () => undefined,
+        async (err: unknown) => {
+          const message = (err as Error).message;
+          await this.o.events.record(gdb, 'Warning', 'ApplyFailed', message);
+          return message;
+        },
+      ),
+      this.probe(gdb, spec),
+    ]);
     this.bringBackStragglers(gdb, reports);
     const switchover = await this.maybeSwitchover(gdb, spec, primaryRegion);
     // The status changed under this reconcile (requestedPrimaryRegion): write the rest from a fresh read.
@@ -130,6 +142,7 @@ export class GlobalDatabaseReconciler {
     if (promotionProblem) statusInput.promotionProblem = promotionProblem;
     const status = computeStatus(statusInput);
     await this.writeStatus(gdb, status);
+    this.o.lease?.track(`${namespace}/${name}`, { ...gdb, status });
     return {
       requeueAfterMs:
         promoting || this.health.get(key)?.unhealthySince
@@ -212,9 +225,9 @@ export class GlobalDatabaseReconciler {
       credentials,
     });
     const errors: string[] = [];
-    const seenClusters = new Set<string>();
-    for (const group of groups) {
-      seenClusters.add(clusterId(group.cluster));
+    // One cluster after another would let a frozen region cluster hold back every other (e.g. moving the writer
+    // Service to a new primary's cluster during a failover): clusters are applied side by side.
+    const applyGroup = async (group: (typeof groups)[number]): Promise<void> => {
       try {
         const client = await this.o.clusters.get(group.cluster, ns);
         if (group.cluster.kind === 'remote') await this.ensureNamespace(client, ns);
@@ -266,7 +279,8 @@ export class GlobalDatabaseReconciler {
       } catch (err) {
         errors.push(`${clusterId(group.cluster)}: ${(err as Error).message}`);
       }
-    }
+    };
+    await Promise.all(groups.map(applyGroup));
     if (errors.length) throw new Error(`applying objects failed: ${errors.join('; ')}`);
   }
 
@@ -403,8 +417,12 @@ export class GlobalDatabaseReconciler {
           );
         }
       };
+      // A region just brought into this epoch may still report the old one for a poll or two: not again so soon.
+      const doneAt = this.rejoined.get(`${key}@${record.epoch}`);
+      if (doneAt && Date.now() - doneAt < 30_000) continue;
       this.rejoining.add(key);
       work()
+        .then(() => void this.rejoined.set(`${key}@${record.epoch}`, Date.now()))
         .catch((err: unknown) =>
           this.o.log.warn(
             { err: (err as Error).message, region: r.region },
@@ -487,6 +505,7 @@ export class GlobalDatabaseReconciler {
     const primary = reports.find((r) => r.region === primaryRegion);
     if (primaryHealthy(primary)) {
       h.lastHealthyAt = now;
+      this.o.coordinator.notePrimaryHealthy(ns, gdb.metadata.name, primary!.at);
       delete h.unhealthySince;
       h.refusedReported = false;
       return undefined;
