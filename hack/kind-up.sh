@@ -112,7 +112,7 @@ helm upgrade --install borealis "$root/charts/borealis" --kubeconfig "$STATE/bor
   --set-string podAnnotations.borealis\\.dev/image-id="$operator_id" \
   -n borealis-system --create-namespace --wait --timeout 180s \
   --set image.pullPolicy=Never --set workloadImagePullPolicy=Never \
-  --set regionImage="$REGION_IMAGE" --set natsImage="$NATS_IMAGE" --set pollIntervalMs=2000 \
+  --set regionImage="$REGION_IMAGE" --set natsImage="$NATS_IMAGE" --set pollIntervalMs=1000 \
   --set drills.dockerSocket=true --set drills.dockerGroupId="$(stat -c %g /var/run/docker.sock)" >/dev/null
 kctl "$MGMT" -n borealis-system rollout status deployment/borealis --timeout=180s >/dev/null
 

@@ -40,6 +40,7 @@ describe.skipIf(!kubeApiServerToolsBuilt())('operator promotions on real region 
     params: unknown[] = [],
   ): Promise<T[]> => {
     const c = new pg.Client({ connectionString: pgUrl(region), connectionTimeoutMillis: 3_000 });
+    c.on('error', () => undefined); // a fence or re-seed may terminate the session
     await c.connect();
     try {
       return (await c.query<T>(sql, params)).rows;

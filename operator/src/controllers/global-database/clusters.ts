@@ -2,7 +2,7 @@ import { KubeClient } from '../../runtime/index.js';
 import type { ClusterRef } from '../../specs/index.js';
 
 /** Default request time limit towards a region's cluster, ms. */
-export const REMOTE_TIMEOUT_MS = 5_000;
+export const REMOTE_TIMEOUT_MS = 2_500;
 
 export class ClusterAccessError extends Error {
   override readonly name = 'ClusterAccessError';

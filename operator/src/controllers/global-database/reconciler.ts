@@ -76,6 +76,7 @@ export class GlobalDatabaseReconciler {
   private readonly health = new Map<string, PrimaryHealth>();
   private readonly rejoining = new Set<string>();
   private readonly rejoined = new Map<string, number>();
+  private readonly applyErrors = new Map<string, string>();
 
   constructor(private readonly o: GlobalDatabaseReconcilerOptions) {}
 
@@ -108,21 +109,26 @@ export class GlobalDatabaseReconciler {
 
     // Applying and probing run side by side: a region cluster that does not answer must not delay seeing its agent
     // fail (failure detection runs on the probe).
-    const [applyError, reports] = await Promise.all([
-      this.applyAll(gdb, spec, primaryRegion, epoch, credentials).then(
-        () => undefined,
-        async (err: unknown) => {
-          const message = (err as Error).message;
-          await this.o.events.record(gdb, 'Warning', 'ApplyFailed', message);
-          return message;
-        },
-      ),
-      this.probe(gdb, spec),
-    ]);
+    // Applying and probing run side by side, and the status (failure detection) is written as soon as the probe
+    // answered: a region cluster that does not answer must not delay seeing its agent fail. An apply error shows
+    // from the reconcile that finds it (the previous one's until then).
+    const applying = this.applyAll(gdb, spec, primaryRegion, epoch, credentials).then(
+      () => undefined,
+      async (err: unknown) => {
+        const message = (err as Error).message;
+        await this.o.events.record(gdb, 'Warning', 'ApplyFailed', message);
+        return message;
+      },
+    );
+    const reports = await this.probe(gdb, spec);
+    const applyError = this.applyErrors.get(key);
     this.bringBackStragglers(gdb, reports);
     const switchover = await this.maybeSwitchover(gdb, spec, primaryRegion);
     // The status changed under this reconcile (requestedPrimaryRegion): write the rest from a fresh read.
-    if (switchover.started) return { requeueAfterMs: 200 };
+    if (switchover.started) {
+      await applying;
+      return { requeueAfterMs: 200 };
+    }
     let promotionProblem = switchover.problem;
     promotionProblem =
       (await this.maybeFailover(gdb, spec, primaryRegion, reports)) ?? promotionProblem;
@@ -143,6 +149,12 @@ export class GlobalDatabaseReconciler {
     const status = computeStatus(statusInput);
     await this.writeStatus(gdb, status);
     this.o.lease?.track(`${namespace}/${name}`, { ...gdb, status });
+    const applied = await applying;
+    if (applied !== applyError) {
+      if (applied) this.applyErrors.set(key, applied);
+      else this.applyErrors.delete(key);
+      return { requeueAfterMs: 100 };
+    }
     return {
       requeueAfterMs:
         promoting || this.health.get(key)?.unhealthySince
