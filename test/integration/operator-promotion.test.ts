@@ -348,6 +348,12 @@ describe.skipIf(!kubeApiServerToolsBuilt())('operator promotions on real region 
       );
       await new Promise((r) => setTimeout(r, 200));
     }
+    // The operator's metrics carry the drill's figures and every promotion step.
+    const metrics = await operator!.metrics.registry.metrics();
+    expect(metrics).toContain(`borealis_failover_rto_seconds ${d.status!.rtoSeconds}`);
+    expect(metrics).toContain(`borealis_failover_rpo_transactions ${d.status!.rpoTransactions}`);
+    expect(metrics).toMatch(/borealis_promotion_phase_seconds_count\{phase="lease",kind="failover"\} [1-9]/);
+    expect(metrics).toMatch(/borealis_failovers_total\{kind="switchover",result="succeeded"\} 2/);
     // Unfenced and alive but unreachable: the promotion waited for the old primary's last lease to run out.
     expect(d.status!.promotionPhases!.map((p) => p.name)).toContain('lease');
     await converged(5, d.status!.to!);

@@ -92,6 +92,8 @@ export class PromotionCoordinator {
     private readonly onChange: (namespace: string, name: string) => void = () => {},
     /** The pushed write lease (Kubernetes); undefined when the agents take no lease from the operator. */
     private readonly lease?: LeasePusher,
+    /** Told every promotion's outcome (metrics). */
+    private readonly observe: (r: PromotionResult) => void = () => {},
   ) {}
 
   /** After the epoch moved to `to`: name it to the lease pusher and grant it its first lease at once. */
@@ -209,6 +211,7 @@ export class PromotionCoordinator {
       if (err instanceof PromotionRefusedError) result.refused = true;
     }
     result.completedAt = new Date();
+    this.observe(result);
     await this.recordLastFailover(ns, gdb.metadata.name, result).catch((err: unknown) =>
       this.log.error({ err, gdb: key }, 'could not record status.lastFailover'),
     );

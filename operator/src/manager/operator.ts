@@ -143,6 +143,14 @@ export class Operator {
       o.log.child({ component: 'promotion' }),
       (ns, name) => this.gdbQueue.add(`${ns}/${name}`),
       this.lease,
+      (r) => {
+        for (const ph of r.phases)
+          this.metrics.promotionPhase.observe({ phase: ph.name, kind: r.type }, ph.seconds);
+        this.metrics.failovers.inc({
+          kind: r.type,
+          result: r.ok ? 'succeeded' : r.refused ? 'refused' : 'failed',
+        });
+      },
     );
     promotions.coordinator = coordinator;
     this.gdbReconciler = new GlobalDatabaseReconciler({
@@ -162,6 +170,10 @@ export class Operator {
       clusters,
       events,
       log: o.log.child({ controller: 'failoverdrill' }),
+      onResult: (s) => {
+        if (s.rtoSeconds !== undefined) this.metrics.failoverRto.set(s.rtoSeconds);
+        if (s.rpoTransactions !== undefined) this.metrics.failoverRpo.set(s.rpoTransactions);
+      },
     });
     if (o.leaderElection) {
       this.elector = new LeaderElector(

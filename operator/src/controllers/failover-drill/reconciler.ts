@@ -21,6 +21,8 @@ export interface FailoverDrillReconcilerOptions {
   harness: DrillHarness;
   events: EventRecorder;
   log: Logger;
+  /** Told every finished drill's status (metrics). */
+  onResult?: (status: FailoverDrillStatus) => void;
 }
 
 /**
@@ -106,6 +108,10 @@ export class FailoverDrillReconciler {
       sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
       now: () => new Date(),
     })
+      .then((s) => {
+        this.o.onResult?.(s);
+        return s;
+      })
       .then((s) =>
         this.o.events.record(
           drill,
