@@ -91,6 +91,10 @@ describe.skipIf(!kubeApiServerToolsBuilt())('operator status from real region ag
       return x.status?.phase === 'Ready' ? x : undefined;
     });
     expect(g.status).toMatchObject({ epoch: 1, primaryRegion: 'us-east', regionsReady: '2/2' });
+    // kubectl get -o wide lists every region with its role, epoch and lag.
+    const wide = await api!.kubectl(['get', 'globaldatabases', '-n', ns, '-o', 'wide']);
+    expect(wide).toMatch(/REGION-STATES/);
+    expect(wide).toMatch(/us-east=primary\/e1 eu-west=secondary\/e1\/[\d.]+s/);
     const [east, west] = g.status!.regions!;
     expect(east).toMatchObject({ name: 'us-east', role: 'primary', ready: true, epoch: 1 });
     expect(east!.appliedLsn).toMatch(/^[0-9A-F]+\/[0-9A-F]+$/);

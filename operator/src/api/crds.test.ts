@@ -52,7 +52,7 @@ describe('CRD source of truth', () => {
     }
   });
 
-  it('has the printer columns of DESIGN §8', () => {
+  it('has the printer columns of DESIGN §8, and the regions in -o wide', () => {
     const gdb = allCrds()[0]!;
     const versions = gdb.spec['versions'] as { additionalPrinterColumns: { name: string }[] }[];
     expect(versions[0]!.additionalPrinterColumns.map((c) => c.name.toUpperCase())).toEqual([
@@ -62,6 +62,11 @@ describe('CRD source of truth', () => {
       'MAX-LAG',
       'PHASE',
       'AGE',
+      'REGION-STATES',
     ]);
+    const wideOnly = versions[0]!.additionalPrinterColumns.filter(
+      (c) => (c as { priority?: number }).priority === 1,
+    );
+    expect(wideOnly.map((c) => c.name)).toEqual(['Region-States']);
   });
 });

@@ -237,6 +237,9 @@ export const globalDatabaseStatusSchema: JsonSchema = obj(
     epoch: int('Current primary term (mirrors the authoritative epoch store).'),
     primaryRegion: str('Region currently serving as primary.'),
     regionsReady: str('Ready regions out of declared regions, e.g. "3/3".'),
+    regionStates: str(
+      'Every region in one line for kubectl get -o wide: name=role/e<epoch>[/<lag>s], "!" after a region that is not ready, e.g. "us-east=primary/e2 eu-west=secondary/e2/0.12s".',
+    ),
     maxLagSeconds: num('Largest replication lag among the secondaries, seconds.'),
     regions: arr('Per-region observed state.', regionStatus, {
       'x-kubernetes-list-type': 'map',
@@ -502,6 +505,13 @@ export function globalDatabaseCrd(): CustomResourceDefinition {
       },
       { name: 'Phase', type: 'string', jsonPath: '.status.phase', description: 'Lifecycle phase.' },
       { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp', description: 'Age.' },
+      {
+        name: 'Region-States',
+        type: 'string',
+        jsonPath: '.status.regionStates',
+        description: 'Every region as name=role/epoch/lag (kubectl get -o wide).',
+        priority: 1,
+      },
     ],
   });
 }

@@ -91,6 +91,8 @@ export interface GlobalDatabaseStatus {
   epoch?: number;
   primaryRegion?: string;
   regionsReady?: string;
+  /** name=role/e<epoch>[/<lag>s] per region (printer column of -o wide). */
+  regionStates?: string;
   maxLagSeconds?: number;
   regions?: RegionStatus[];
   conditions?: Condition[];

@@ -159,6 +159,12 @@ export function computeStatus(input: StatusInput): GlobalDatabaseStatus {
     epoch: input.epoch,
     primaryRegion: input.primaryRegion,
     regionsReady: `${ready.length}/${regions.length}`,
+    regionStates: regions
+      .map(
+        (r) =>
+          `${r.name}=${r.role ?? 'unknown'}/e${r.epoch ?? '?'}${r.role === 'secondary' && r.lagSeconds !== undefined ? `/${r.lagSeconds}s` : ''}${r.ready ? '' : '!'}`,
+      )
+      .join(' '),
     regions,
     conditions,
   };
