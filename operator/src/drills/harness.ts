@@ -1,16 +1,8 @@
 import { API_VERSION, resolveSpec, type DrillFault, type GlobalDatabase } from '../api/index.js';
 import type { DrillHarness, ProberRun } from '../controllers/failover-drill/harness.js';
 import type { ClusterClients } from '../controllers/global-database/clusters.js';
-import type { RegionRef } from '../failover/index.js';
-import type { KubeObjectLike } from '../runtime/index.js';
-import {
-  OPERATOR_CLUSTER,
-  clusterOf,
-  credentialsFromSecretData,
-  credentialsSecretName,
-  postgresHostPort,
-  postgresUrl,
-} from '../specs/index.js';
+import { regionPostgresUrl, type RegionRef } from '../failover/index.js';
+import { OPERATOR_CLUSTER, clusterOf } from '../specs/index.js';
 import type { FaultInjector } from './faults.js';
 import { LedgerProber } from './prober.js';
 
@@ -39,21 +31,7 @@ export class OperatorDrillHarness implements DrillHarness {
 
   private async urlOf(gdb: GlobalDatabase, region: string): Promise<string> {
     if (this.urlOverride) return this.urlOverride(gdb, region);
-    const ns = gdb.metadata.namespace ?? 'default';
-    const secret = await this.clusters.local.get<
-      KubeObjectLike & { data?: Record<string, string> }
-    >('v1', 'Secret', ns, credentialsSecretName(gdb.metadata.name));
-    const creds = credentialsFromSecretData(secret.data);
-    if (!creds)
-      throw new Error(
-        `Secret ${ns}/${credentialsSecretName(gdb.metadata.name)} holds no credentials`,
-      );
-    const spec = resolveSpec(gdb.spec);
-    return postgresUrl(
-      postgresHostPort({ name: gdb.metadata.name, namespace: ns }, spec, region, OPERATOR_CLUSTER),
-      creds.postgresPassword,
-      spec.databaseName,
-    );
+    return regionPostgresUrl(this.clusters.local, gdb, region, OPERATOR_CLUSTER);
   }
 
   async startProber(db: RegionRef & { writesPerSecond: number }): Promise<ProberRun> {

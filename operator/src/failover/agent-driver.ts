@@ -5,9 +5,10 @@ import type {
   AgentTarget,
 } from '../controllers/global-database/agent-status.js';
 import type { ClusterClients } from '../controllers/global-database/clusters.js';
-import type { KubeObjectLike } from '../runtime/index.js';
+import type { KubeClient, KubeObjectLike } from '../runtime/index.js';
 import {
   clusterOf,
+  OPERATOR_CLUSTER,
   credentialsFromSecretData,
   credentialsSecretName,
   postgresHostPort,
@@ -67,20 +68,34 @@ export class AgentPromotionDriver implements PromotionDriver {
 
   async seedUrl(gdb: GlobalDatabase, region: string, primary: string): Promise<string> {
     if (this.seedUrlOverride) return this.seedUrlOverride(gdb, region, primary);
-    const ns = gdb.metadata.namespace ?? 'default';
-    const secret = await this.clusters.local.get<
-      KubeObjectLike & { data?: Record<string, string> }
-    >('v1', 'Secret', ns, credentialsSecretName(gdb.metadata.name));
-    const creds = credentialsFromSecretData(secret.data);
-    if (!creds)
-      throw new Error(
-        `Secret ${ns}/${credentialsSecretName(gdb.metadata.name)} holds no credentials`,
-      );
-    const spec = resolveSpec(gdb.spec);
-    return postgresUrl(
-      postgresHostPort({ name: gdb.metadata.name, namespace: ns }, spec, primary, region),
-      creds.postgresPassword,
-      spec.databaseName,
-    );
+    return regionPostgresUrl(this.clusters.local, gdb, primary, region);
   }
+}
+
+/**
+ * postgresql:// URL (superuser, generated password) of region `to`'s database as reached from region `from`, or
+ * from the operator's own cluster (OPERATOR_CLUSTER).
+ */
+export async function regionPostgresUrl(
+  local: KubeClient,
+  gdb: GlobalDatabase,
+  to: string,
+  from: string | typeof OPERATOR_CLUSTER,
+): Promise<string> {
+  const ns = gdb.metadata.namespace ?? 'default';
+  const name = credentialsSecretName(gdb.metadata.name);
+  const secret = await local.get<KubeObjectLike & { data?: Record<string, string> }>(
+    'v1',
+    'Secret',
+    ns,
+    name,
+  );
+  const creds = credentialsFromSecretData(secret.data);
+  if (!creds) throw new Error(`Secret ${ns}/${name} holds no credentials`);
+  const spec = resolveSpec(gdb.spec);
+  return postgresUrl(
+    postgresHostPort({ name: gdb.metadata.name, namespace: ns }, spec, to, from),
+    creds.postgresPassword,
+    spec.databaseName,
+  );
 }

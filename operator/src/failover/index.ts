@@ -7,7 +7,7 @@ export {
   type DecideInput,
 } from './decide.js';
 export { type PromotionDriver, type RegionRef } from './promotion-driver.js';
-export { AgentPromotionDriver, type SeedUrlResolver } from './agent-driver.js';
+export { AgentPromotionDriver, regionPostgresUrl, type SeedUrlResolver } from './agent-driver.js';
 export {
   StatusEpochStore,
   epochRecordOf,
