@@ -160,7 +160,9 @@ manifest="$STATE/global-database.yaml"
   for r in "${REGIONS[@]}"; do
     printf '    - name: %s\n      readers: 0\n      kubeconfigSecretRef: { name: kubeconfig-%s, key: kubeconfig }\n      natsGatewayAddress: "%s:30722"\n      postgresAddress: "%s:30080"\n' "$r" "$r" "$(node_ip "$r")" "$(node_ip "$r")"
   done
-  sed -n '/^  replication:/,$p' "$root/examples/global-database.yaml"
+  # Every epoch keeps its source stream and mirrors until retention drops them, and JetStream reserves each
+  # stream's maxBytes up front: 1 GiB per stream exhausts a kind node's JetStream storage after ~8 promotions.
+  sed -n '/^  replication:/,$p' "$root/examples/global-database.yaml" | sed 's/^      maxBytes: .*/      maxBytes: 67108864/'
 } >"$manifest"
 kctl "$MGMT" apply -n "$NS" -f "$manifest" >/dev/null
 log "applied $manifest"
