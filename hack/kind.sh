@@ -84,8 +84,13 @@ free_port() {
 create_one() { # region
   local name=borealis-$1 cfg hostport t0=$SECONDS
   if clusters | grep -qx "$name"; then
-    log "$name exists"
-    return 0
+    if [ -f "$STATE/$name.kubeconfig" ] && [ -f "$STATE/$name.env" ]; then
+      log "$name exists"
+      return 0
+    fi
+    # A cluster without its kubeconfig/state was left by an interrupted create: make it again.
+    log "$name exists without its state in $STATE (interrupted create): deleting it to create it again"
+    kind delete cluster --name "$name" >/dev/null 2>&1 || true
   fi
   hostport=$(free_port)
   # Extra NodePorts mapped to free 127.0.0.1 ports (BOREALIS_KIND_NODEPORTS="30081 30090"), recorded in

@@ -5,6 +5,8 @@
 // failover drill kills the primary region's processes: the most advanced secondary is promoted, the prober's lost
 // writes are counted, the old primary rejoins as a secondary once it is back (its losses recorded), and it never
 // takes a write again in its old epoch.
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
 import pg from 'pg';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -352,11 +354,33 @@ describe.skipIf(!kubeApiServerToolsBuilt())('operator promotions on real region 
     const metrics = await operator!.metrics.registry.metrics();
     expect(metrics).toContain(`borealis_failover_rto_seconds ${d.status!.rtoSeconds}`);
     expect(metrics).toContain(`borealis_failover_rpo_transactions ${d.status!.rpoTransactions}`);
-    expect(metrics).toMatch(/borealis_promotion_phase_seconds_count\{phase="lease",kind="failover"\} [1-9]/);
+    expect(metrics).toMatch(
+      /borealis_promotion_phase_seconds_count\{phase="lease",kind="failover"\} [1-9]/,
+    );
     expect(metrics).toMatch(/borealis_failovers_total\{kind="switchover",result="succeeded"\} 2/);
     // Unfenced and alive but unreachable: the promotion waited for the old primary's last lease to run out.
     expect(d.status!.promotionPhases!.map((p) => p.name)).toContain('lease');
     await converged(5, d.status!.to!);
+    // Every region is in epoch 5: the streams of epochs 1–3 are deleted (epoch 4 keeps the fork), none of 4–5.
+    const nc = await connect({ servers: [topology!.region(d.status!.to!).urls.nats] });
+    try {
+      const jsm = await jetstreamManager(nc);
+      const names = await eventually(
+        'the streams of epochs 1-3 deleted',
+        async () => {
+          const all: string[] = [];
+          for await (const n of jsm.streams.names()) all.push(n);
+          const old = all.filter((n) => n.startsWith('BOREALIS_APP') && !/_EPOCH[45](_|$)/.test(n));
+          return old.length === 0 ? all : undefined;
+        },
+        60_000,
+        500,
+      );
+      expect(names.filter((n) => /^BOREALIS_APP_EPOCH5/.test(n)).length).toBeGreaterThan(0);
+      expect(names.filter((n) => /^BOREALIS_APP_EPOCH4/.test(n)).length).toBeGreaterThan(0);
+    } finally {
+      await nc.close();
+    }
   });
 
   it('a primary stops committing client writes within the lease when the operator cannot renew it', async () => {

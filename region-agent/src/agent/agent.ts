@@ -212,11 +212,15 @@ export class RegionAgent {
         // ended, so a primary promoted or unfenced here takes writes again.
         const db = new pg.Client({ connectionString: c.database.url, options: SESSION_OPTIONS });
         await db.connect();
-        await (c.control.leaseFrom === 'admin'
-          ? db.query(`INSERT INTO borealis.lease (id, epoch, valid_until) VALUES (1, $1, '-infinity')
+        await (
+          c.control.leaseFrom === 'admin'
+            ? db.query(
+                `INSERT INTO borealis.lease (id, epoch, valid_until) VALUES (1, $1, '-infinity')
                       ON CONFLICT (id) DO UPDATE SET epoch = excluded.epoch,
-                        valid_until = CASE WHEN borealis.lease.epoch = excluded.epoch THEN borealis.lease.valid_until ELSE excluded.valid_until END`, [c.epoch])
-          : db.query('DELETE FROM borealis.lease')
+                        valid_until = CASE WHEN borealis.lease.epoch = excluded.epoch THEN borealis.lease.valid_until ELSE excluded.valid_until END`,
+                [c.epoch],
+              )
+            : db.query('DELETE FROM borealis.lease')
         ).finally(() => db.end());
       }
       this.heartbeat = new Heartbeat(
@@ -345,6 +349,8 @@ export class RegionAgent {
       };
     try {
       switch (path) {
+        case '/admin/drop-epoch-streams':
+          return { code: 200, body: await p.dropEpochStreams(b) };
         case '/admin/lease':
           return { code: 200, body: await p.renewLease(b) };
         case '/admin/fence':

@@ -74,7 +74,11 @@ export interface LostTransaction {
 }
 
 async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const c = new pg.Client({ connectionString: url, application_name: `${APPLICATION_NAME}-promotion`, options: SESSION_OPTIONS });
+  const c = new pg.Client({
+    connectionString: url,
+    application_name: `${APPLICATION_NAME}-promotion`,
+    options: SESSION_OPTIONS,
+  });
   await c.connect();
   try {
     return await fn(c);
@@ -104,16 +108,58 @@ export class Promoter {
 
   async saveState(client: pg.ClientBase): Promise<void> {
     const c = this.c;
-    await client.query(SAVE_STATE_SQL, [c.epoch, c.role, c.primaryRegion, JSON.stringify(this.host.history)]);
+    await client.query(SAVE_STATE_SQL, [
+      c.epoch,
+      c.role,
+      c.primaryRegion,
+      JSON.stringify(this.host.history),
+    ]);
   }
 
-  private setEpoch(epoch: number, role: 'primary' | 'secondary', primary: string, history: EpochEntry[] | undefined): void {
+  private setEpoch(
+    epoch: number,
+    role: 'primary' | 'secondary',
+    primary: string,
+    history: EpochEntry[] | undefined,
+  ): void {
     const c = this.c;
     if (history && history.length > 0) this.host.history = history;
     c.epoch = epoch;
     c.role = role;
     c.primaryRegion = primary;
     this.host.log = this.host.log.child({ epoch });
+  }
+
+  /**
+   * Deletes the streams (source and every region's mirror) of the epochs below `below` — those every region has
+   * applied past and that hold no fork anyone still needs (the caller, the promotion authority, decides). JetStream
+   * reserves each stream's max_bytes, so streams of past epochs otherwise exhaust the servers' storage.
+   */
+  async dropEpochStreams(req: {
+    below: number;
+    regions: string[];
+  }): Promise<{ deleted: string[] }> {
+    const c = this.c;
+    if (!Number.isInteger(req.below) || req.below < 2 || req.below > c.epoch)
+      throw new PromotionError(
+        `below must be an integer from 2 to this region's epoch ${c.epoch}`,
+        400,
+      );
+    if (!Array.isArray(req.regions) || req.regions.some((r) => typeof r !== 'string'))
+      throw new PromotionError('regions must be the list of region names', 400);
+    const jsm = await manager(this.host.nats());
+    const deleted: string[] = [];
+    for (let e = 1; e < req.below; e++) {
+      for (const name of [
+        sourceStreamName(c.database.name, e),
+        ...req.regions.map((r) => mirrorStreamName(c.database.name, r, e)),
+      ]) {
+        if (await jsm.streams.delete(name).catch(() => false)) deleted.push(name);
+      }
+    }
+    if (deleted.length)
+      this.host.log.info({ deleted, below: req.below }, 'deleted the streams of past epochs');
+    return { deleted };
   }
 
   /**
@@ -124,13 +170,24 @@ export class Promoter {
    */
   async renewLease(req: { epoch: number; validUntilMs: number }): Promise<{ validUntil: string }> {
     const c = this.c;
-    if (c.control.leaseFrom !== 'admin') throw new PromotionError(`region ${c.region} does not take its lease from the admin API (control.leaseFrom is "${c.control.leaseFrom}")`, 409);
-    if (c.role !== 'primary' || c.epoch !== req.epoch) throw new PromotionError(`region ${c.region} is ${c.role} in epoch ${c.epoch}, not primary of epoch ${req.epoch}`, 409);
+    if (c.control.leaseFrom !== 'admin')
+      throw new PromotionError(
+        `region ${c.region} does not take its lease from the admin API (control.leaseFrom is "${c.control.leaseFrom}")`,
+        409,
+      );
+    if (c.role !== 'primary' || c.epoch !== req.epoch)
+      throw new PromotionError(
+        `region ${c.region} is ${c.role} in epoch ${c.epoch}, not primary of epoch ${req.epoch}`,
+        409,
+      );
     if (this.host.fenced) throw new PromotionError(`region ${c.region} is fenced`, 409);
-    if (!Number.isFinite(req.validUntilMs)) throw new PromotionError('validUntilMs must be a time in ms since the Unix epoch', 400);
+    if (!Number.isFinite(req.validUntilMs))
+      throw new PromotionError('validUntilMs must be a time in ms since the Unix epoch', 400);
     // Absolute, on the authority's clock (sent time + lease): a renewal delivered late (a frozen region resuming)
     // cannot extend the lease past what the authority granted when it sent it.
-    await withClient(c.database.url, (db) => db.query(RENEW_LEASE_SQL, [req.epoch, req.validUntilMs]));
+    await withClient(c.database.url, (db) =>
+      db.query(RENEW_LEASE_SQL, [req.epoch, req.validUntilMs]),
+    );
     return { validUntil: new Date(req.validUntilMs).toISOString() };
   }
 
@@ -143,16 +200,32 @@ export class Promoter {
   fence(req: { epoch: number; timeoutMs?: number }): Promise<FenceResult> {
     return this.serial(async () => {
       const c = this.c;
-      if (this.host.fenced && this.host.fenced.epoch === req.epoch && this.host.fenced.finalSeq >= 0) return this.host.fenced;
-      if (c.role !== 'primary') throw new PromotionError(`region ${c.region} is not the primary (role ${c.role})`);
-      if (req.epoch !== c.epoch) throw new PromotionError(`fence of epoch ${req.epoch} asked, region ${c.region} is in epoch ${c.epoch}`);
+      if (
+        this.host.fenced &&
+        this.host.fenced.epoch === req.epoch &&
+        this.host.fenced.finalSeq >= 0
+      )
+        return this.host.fenced;
+      if (c.role !== 'primary')
+        throw new PromotionError(`region ${c.region} is not the primary (role ${c.role})`);
+      if (req.epoch !== c.epoch)
+        throw new PromotionError(
+          `fence of epoch ${req.epoch} asked, region ${c.region} is in epoch ${c.epoch}`,
+        );
       const capture = this.host.currentCapture();
       if (!capture) throw new PromotionError(`region ${c.region} runs no capture`, 503);
       const t0 = Date.now();
       this.host.setMessage(false, `fencing epoch ${c.epoch}`);
       // No renewal may revive the lease and no heartbeat may commit after the marker. Marked fenced at once,
       // so that an interrupted fence can still be undone (unfence).
-      this.host.fenced = { epoch: c.epoch, stream: sourceStreamName(c.database.name, c.epoch), finalSeq: -1, finalLsn: '0/0', terminatedSessions: 0, ms: 0 };
+      this.host.fenced = {
+        epoch: c.epoch,
+        stream: sourceStreamName(c.database.name, c.epoch),
+        finalSeq: -1,
+        finalLsn: '0/0',
+        terminatedSessions: 0,
+        ms: 0,
+      };
       await this.host.stopLeaseAndHeartbeat();
       const before = await withClient(c.database.url, async (db) => {
         await db.query(EXPIRE_LEASE_SQL, [c.epoch]);
@@ -187,7 +260,10 @@ export class Promoter {
       await this.host.stopRole();
       result.ms = Date.now() - t0;
       this.host.fenced = result;
-      this.host.setMessage(true, `fenced at stream sequence ${result.finalSeq} (${result.finalLsn}); waiting to rejoin`);
+      this.host.setMessage(
+        true,
+        `fenced at stream sequence ${result.finalSeq} (${result.finalLsn}); waiting to rejoin`,
+      );
       this.host.log.info(result, 'fenced');
       return result;
     });
@@ -199,7 +275,14 @@ export class Promoter {
       const c = this.c;
       if (c.role !== 'primary' || this.host.fenced) return;
       this.host.log.warn({ reason }, 'superseded: fencing myself');
-      this.host.fenced = { epoch: c.epoch, stream: sourceStreamName(c.database.name, c.epoch), finalSeq: -1, finalLsn: '0/0', terminatedSessions: 0, ms: 0 };
+      this.host.fenced = {
+        epoch: c.epoch,
+        stream: sourceStreamName(c.database.name, c.epoch),
+        finalSeq: -1,
+        finalLsn: '0/0',
+        terminatedSessions: 0,
+        ms: 0,
+      };
       await this.host.stopRole();
       await withClient(c.database.url, async (db) => {
         await db.query(EXPIRE_LEASE_SQL, [c.epoch]);
@@ -219,7 +302,9 @@ export class Promoter {
       if (this.host.store) {
         const cur = await this.host.store.read();
         if (!cur || cur.record.epoch !== c.epoch || cur.record.primary !== c.region) {
-          throw new PromotionError(`the epoch store moved on (epoch ${cur?.record.epoch}); this region stays fenced`);
+          throw new PromotionError(
+            `the epoch store moved on (epoch ${cur?.record.epoch}); this region stays fenced`,
+          );
         }
       }
       await this.host.stopRole();
@@ -232,7 +317,11 @@ export class Promoter {
   }
 
   /** Stops apply on a secondary and reports its applied position (promotion decides from these). */
-  stopApply(): Promise<{ position: ApplyPosition | null; mirror: string; mirrorLastSeq: number | null }> {
+  stopApply(): Promise<{
+    position: ApplyPosition | null;
+    mirror: string;
+    mirrorLastSeq: number | null;
+  }> {
     return this.serial(async () => {
       const c = this.c;
       if (c.role !== 'secondary') throw new PromotionError(`region ${c.region} is not a secondary`);
@@ -246,12 +335,18 @@ export class Promoter {
         // (jetstreamManager() itself makes a JetStream API request: it is inside the race too.)
         const info = manager(this.host.nats()).then((jsm) => jsm.streams.info(mirror));
         info.catch(() => undefined);
-        const r = await Promise.race([info, new Promise<null>((res) => setTimeout(() => res(null), 300))]);
+        const r = await Promise.race([
+          info,
+          new Promise<null>((res) => setTimeout(() => res(null), 300)),
+        ]);
         mirrorLastSeq = r ? r.state.last_seq : null;
       } catch {
         mirrorLastSeq = null;
       }
-      this.host.setMessage(true, `apply held at ${position ? `${position.epoch}/${position.streamSeq}` : 'nothing'} (promotion)`);
+      this.host.setMessage(
+        true,
+        `apply held at ${position ? `${position.epoch}/${position.streamSeq}` : 'nothing'} (promotion)`,
+      );
       return { position, mirror, mirrorLastSeq };
     });
   }
@@ -270,14 +365,22 @@ export class Promoter {
    * held exactly at the fork; sequences move past every replicated value; a new slot is created before the
    * database takes writes; capture then publishes to the new epoch's stream.
    */
-  promote(req: { epoch: number; primary: string; fork: EpochFork; history: EpochEntry[] }): Promise<{ ms: number; sequencesAdvanced: number }> {
+  promote(req: {
+    epoch: number;
+    primary: string;
+    fork: EpochFork;
+    history: EpochEntry[];
+  }): Promise<{ ms: number; sequencesAdvanced: number }> {
     return this.serial(async () => {
       const c = this.c;
       const t0 = Date.now();
-      if (req.primary !== c.region) throw new PromotionError(`promote names ${req.primary}, this is ${c.region}`);
+      if (req.primary !== c.region)
+        throw new PromotionError(`promote names ${req.primary}, this is ${c.region}`);
       if (c.role === 'primary' && c.epoch === req.epoch) return { ms: 0, sequencesAdvanced: 0 };
-      if (c.role !== 'secondary') throw new PromotionError(`region ${c.region} is ${c.role} in epoch ${c.epoch}`);
-      if (req.epoch <= c.epoch) throw new PromotionError(`epoch ${req.epoch} is not newer than ${c.epoch}`);
+      if (c.role !== 'secondary')
+        throw new PromotionError(`region ${c.region} is ${c.role} in epoch ${c.epoch}`);
+      if (req.epoch <= c.epoch)
+        throw new PromotionError(`epoch ${req.epoch} is not newer than ${c.epoch}`);
       if (this.host.store) {
         // A fault may have taken the KV leader (or this agent's control connection) with it: retry a while.
         const deadline = Date.now() + 20_000;
@@ -287,12 +390,19 @@ export class Promoter {
             cur = await this.host.store.read();
             break;
           } catch (err) {
-            if (Date.now() > deadline) throw new PromotionError(`cannot read the epoch store: ${(err as Error).message}`, 503, { cause: err });
+            if (Date.now() > deadline)
+              throw new PromotionError(
+                `cannot read the epoch store: ${(err as Error).message}`,
+                503,
+                { cause: err },
+              );
             await sleep(200);
           }
         }
         if (!cur || cur.record.epoch !== req.epoch || cur.record.primary !== c.region) {
-          throw new PromotionError(`the epoch store does not name ${c.region} primary of epoch ${req.epoch}`);
+          throw new PromotionError(
+            `the epoch store does not name ${c.region} primary of epoch ${req.epoch}`,
+          );
         }
       }
       this.host.applyHeld = true;
@@ -306,7 +416,10 @@ export class Promoter {
       const slot = slotName(c.database.name);
       const advanced = await withClient(c.database.url, async (db) => {
         const r = await db.query<{ n: number }>('SELECT borealis.advance_sequences() AS n');
-        await db.query('SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1', [slot]);
+        await db.query(
+          'SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1',
+          [slot],
+        );
         await db.query(`SELECT pg_create_logical_replication_slot($1, 'pgoutput')`, [slot]);
         await db.query('SET session_replication_role = replica');
         await db.query('SELECT borealis.ensure_lease_triggers_all()');
@@ -326,13 +439,21 @@ export class Promoter {
   }
 
   /** A secondary follows a new epoch (another region was promoted): apply moves to it through the fork. */
-  follow(req: { epoch: number; primary: string; history: EpochEntry[]; seedUrl?: string }): Promise<{ restarted: boolean }> {
+  follow(req: {
+    epoch: number;
+    primary: string;
+    history: EpochEntry[];
+    seedUrl?: string;
+  }): Promise<{ restarted: boolean }> {
     return this.serial(async () => {
       const c = this.c;
-      if (c.role !== 'secondary') throw new PromotionError(`region ${c.region} is ${c.role}; use rejoin`);
+      if (c.role !== 'secondary')
+        throw new PromotionError(`region ${c.region} is ${c.role}; use rejoin`);
       if (req.seedUrl) c.seed.sourceUrl = req.seedUrl;
-      if (req.epoch < c.epoch) throw new PromotionError(`epoch ${req.epoch} is older than ${c.epoch}`);
-      if (req.epoch === c.epoch && !this.host.applyHeld && !this.host.currentApply()?.diverged) return { restarted: false };
+      if (req.epoch < c.epoch)
+        throw new PromotionError(`epoch ${req.epoch} is older than ${c.epoch}`);
+      if (req.epoch === c.epoch && !this.host.applyHeld && !this.host.currentApply()?.diverged)
+        return { restarted: false };
       await this.host.stopRole();
       this.setEpoch(req.epoch, 'secondary', req.primary, req.history);
       await withClient(c.database.url, (db) => this.saveState(db));
@@ -362,11 +483,13 @@ export class Promoter {
     return this.serial(async () => {
       const c = this.c;
       const t0 = Date.now();
-      if (req.epoch <= c.epoch && c.role === 'secondary' && !req.force) return { mode: 'none', lost: [], lostUnknown: null, ms: 0 };
+      if (req.epoch <= c.epoch && c.role === 'secondary' && !req.force)
+        return { mode: 'none', lost: [], lostUnknown: null, ms: 0 };
       const oldEpoch = c.epoch;
       const wasPrimary = c.role === 'primary';
       const next = nextEpochAfter(req.history, oldEpoch);
-      if (!next?.fork && wasPrimary) throw new PromotionError(`no epoch forked from epoch ${oldEpoch} in the history given`);
+      if (!next?.fork && wasPrimary)
+        throw new PromotionError(`no epoch forked from epoch ${oldEpoch} in the history given`);
       if (req.seedUrl) c.seed.sourceUrl = req.seedUrl;
       await this.host.stopRole();
       await withClient(c.database.url, async (db) => {
@@ -377,7 +500,13 @@ export class Promoter {
       const slot = slotName(c.database.name);
       if (req.mode === 'clean') {
         const f = this.host.fenced;
-        if (!wasPrimary || !f || !next?.fork || f.epoch !== oldEpoch || f.finalSeq !== next.fork.seq) {
+        if (
+          !wasPrimary ||
+          !f ||
+          !next?.fork ||
+          f.epoch !== oldEpoch ||
+          f.finalSeq !== next.fork.seq
+        ) {
           throw new PromotionError(
             `clean rejoin needs this region fenced at the fork (fenced ${f ? `${f.epoch}/${f.finalSeq}` : 'no'}, fork ${next?.fork ? `${next.fork.epoch}/${next.fork.seq}` : 'none'}); use reseed`,
           );
@@ -388,7 +517,10 @@ export class Promoter {
           this.setEpoch(req.epoch, 'secondary', req.primary, req.history);
           await this.saveState(db);
           await db.query('COMMIT');
-          await db.query('SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1', [slot]);
+          await db.query(
+            'SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1',
+            [slot],
+          );
         });
         this.host.fenced = null;
         this.host.applyHeld = false;
@@ -405,30 +537,46 @@ export class Promoter {
           lostUnknown = `could not read ${sourceStreamName(c.database.name, oldEpoch)}: ${(err as Error).message}`;
         }
         const unpublished = await this.unpublished(slot).catch((err: unknown) => {
-          lostUnknown = `${lostUnknown ?? ''} could not read slot ${slot}: ${(err as Error).message}`.trim();
+          lostUnknown =
+            `${lostUnknown ?? ''} could not read slot ${slot}: ${(err as Error).message}`.trim();
           return [] as LostTransaction[];
         });
         const seen = new Set(lost.map((t) => t.commitLsn));
         // Only what the new epoch does not hold: every commit of this region up to the fork's is in it (the
         // slot may still hold published transactions its lagging confirmation did not release).
         const forkLsn = next!.fork!.commitLsn;
-        lost = [...lost, ...unpublished.filter((t) => !seen.has(t.commitLsn))].filter((t) => compareLsn(t.commitLsn, forkLsn) > 0);
+        lost = [...lost, ...unpublished.filter((t) => !seen.has(t.commitLsn))].filter(
+          (t) => compareLsn(t.commitLsn, forkLsn) > 0,
+        );
         if (lostUnknown && !req.allowUnknownLoss) {
           // Nothing destroyed yet: the coordinator tries again (the region's NATS may still be rejoining).
-          throw new PromotionError(`cannot record this region's lost transactions yet: ${lostUnknown}`, 503);
+          throw new PromotionError(
+            `cannot record this region's lost transactions yet: ${lostUnknown}`,
+            503,
+          );
         }
       }
       const adminUrl = new URL(c.database.url);
       adminUrl.pathname = '/postgres';
       await withClient(adminUrl.toString(), async (db) => {
-        await db.query('SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE database = $1', [c.database.name]);
+        await db.query(
+          'SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE database = $1',
+          [c.database.name],
+        );
         await db.query(`DROP DATABASE IF EXISTS "${c.database.name}" WITH (FORCE)`);
         await db.query(`CREATE DATABASE "${c.database.name}"`);
       });
       await bootstrapDatabase(c.database.url, c.database.name, 'secondary');
       await withClient(c.database.url, async (db) => {
         for (const t of lost) {
-          await db.query(RECORD_LOST_SQL, [oldEpoch, c.region, t.xid, t.commitLsn, t.commitTs, JSON.stringify(t.changes)]);
+          await db.query(RECORD_LOST_SQL, [
+            oldEpoch,
+            c.region,
+            t.xid,
+            t.commitLsn,
+            t.commitTs,
+            JSON.stringify(t.changes),
+          ]);
         }
         this.setEpoch(req.epoch, 'secondary', req.primary, req.history);
         await this.saveState(db);
@@ -436,7 +584,10 @@ export class Promoter {
       this.host.fenced = null;
       this.host.applyHeld = false;
       await this.host.startRole();
-      this.host.log.warn({ lost: lost.length, lostUnknown }, 'rejoined as a secondary after re-seed; lost transactions recorded');
+      this.host.log.warn(
+        { lost: lost.length, lostUnknown },
+        'rejoined as a secondary after re-seed; lost transactions recorded',
+      );
       return { mode: 'reseed', lost, lostUnknown, ms: Date.now() - t0 };
     });
   }
@@ -456,7 +607,12 @@ export class Promoter {
           if (tx.changes.length === 0) continue;
           const onlyHeartbeat = tx.changes.every((ch) => ch.schema === 'borealis');
           if (onlyHeartbeat) continue;
-          out.push({ xid: tx.xid, commitLsn: tx.commitLsn, commitTs: tx.commitTs, changes: tx.changes });
+          out.push({
+            xid: tx.xid,
+            commitLsn: tx.commitLsn,
+            commitTs: tx.commitTs,
+            changes: tx.changes,
+          });
         }
         if (m.seq >= info.state.last_seq) break;
       }
@@ -474,7 +630,9 @@ export class Promoter {
     const { PgoutputDecoder, TransactionAssembler } = await import('../capture/index.js');
     const c = this.c;
     return withClient(c.database.url, async (db) => {
-      const exists = await db.query('SELECT 1 FROM pg_replication_slots WHERE slot_name = $1', [slot]);
+      const exists = await db.query('SELECT 1 FROM pg_replication_slots WHERE slot_name = $1', [
+        slot,
+      ]);
       if ((exists.rowCount ?? 0) === 0) return [];
       const r = await db.query<{ data: Buffer }>(
         `SELECT data FROM pg_logical_slot_peek_binary_changes($1, NULL, NULL, 'proto_version', '1', 'publication_names', 'borealis')`,

@@ -77,6 +77,7 @@ export class GlobalDatabaseReconciler {
   private readonly rejoining = new Set<string>();
   private readonly rejoined = new Map<string, number>();
   private readonly applyErrors = new Map<string, string>();
+  private readonly streamsCollectedBelow = new Map<string, number>();
 
   constructor(private readonly o: GlobalDatabaseReconcilerOptions) {}
 
@@ -123,6 +124,7 @@ export class GlobalDatabaseReconciler {
     const reports = await this.probe(gdb, spec);
     const applyError = this.applyErrors.get(key);
     this.bringBackStragglers(gdb, reports);
+    this.collectOldStreams(gdb, reports);
     const switchover = await this.maybeSwitchover(gdb, spec, primaryRegion);
     // The status changed under this reconcile (requestedPrimaryRegion): write the rest from a fresh read.
     if (switchover.started) {
@@ -360,6 +362,52 @@ export class GlobalDatabaseReconciler {
         }
       }),
     );
+  }
+
+  /**
+   * Once every region answers in the current epoch E (a secondary has applied into it), the streams of epochs
+   * below E − 1 are deleted through the primary's agent: no catch-up path needs them any more (E − 1 is kept: it
+   * holds the fork and a returning old primary's unreplicated transactions). JetStream reserves every stream's
+   * max_bytes, so they would otherwise exhaust the servers' storage after some promotions.
+   */
+  private collectOldStreams(gdb: GlobalDatabase, reports: RegionReport[]): void {
+    const ns = gdb.metadata.namespace ?? 'default';
+    const key = `${ns}/${gdb.metadata.name}`;
+    const record = epochRecordOf(gdb);
+    if (!record || record.epoch < 3 || this.o.coordinator.current(ns, gdb.metadata.name)) return;
+    const below = record.epoch - 1;
+    if ((this.streamsCollectedBelow.get(key) ?? 0) >= below || this.rejoining.has(`${key}/gc`))
+      return;
+    const allIn = reports.every((r) => {
+      const st = r.status;
+      const applied = st?.role === 'primary' ? st.epoch : st?.apply?.epoch;
+      return st?.ready && st.epoch === record.epoch && applied === record.epoch;
+    });
+    if (!allIn) return;
+    this.rejoining.add(`${key}/gc`);
+    this.o.coordinator.agents
+      .admin<{ deleted: string[] }>(
+        gdb,
+        record.primaryRegion,
+        'drop-epoch-streams',
+        { below, regions: reports.map((r) => r.region) },
+        30_000,
+      )
+      .then((res) => {
+        this.streamsCollectedBelow.set(key, below);
+        if (res.deleted.length)
+          this.o.log.info(
+            { gdb: key, deleted: res.deleted },
+            `deleted the streams of epochs below ${below}`,
+          );
+      })
+      .catch((err: unknown) =>
+        this.o.log.warn(
+          { err: (err as Error).message, gdb: key },
+          'stream clean-up failed; retrying',
+        ),
+      )
+      .finally(() => this.rejoining.delete(`${key}/gc`));
   }
 
   /**
