@@ -23,6 +23,7 @@ export class LeasePusher {
   private readonly sent = new Map<string, Map<string, number>>();
   private timer: NodeJS.Timeout | undefined;
   private readonly inFlight = new Set<string>();
+  private readonly createdAt = Date.now();
   /** Set by the coordinator at each epoch change, before the controller's next read of the status. */
   private readonly primaries = new Map<string, { region: string; epoch: number }>();
 
@@ -48,8 +49,7 @@ export class LeasePusher {
       this.tracked.set(key, gdb);
       // A primary that never had a lease in its epoch (a new database) gets one now, not a tick later.
       const rec = epochRecordOf(gdb);
-      if (rec && this.lastGranted(key, rec.primaryRegion, rec.epoch) === undefined)
-        this.renewOne(key, gdb);
+      if (rec && !this.granted(key, rec.primaryRegion, rec.epoch)) this.renewOne(key, gdb);
     } else {
       this.tracked.delete(key);
       this.sent.delete(key);
@@ -62,9 +62,17 @@ export class LeasePusher {
     this.primaries.set(key, { region, epoch });
   }
 
-  /** The last validUntil (ms) sent to `region` as primary of `epoch` — it may hold until then. */
-  lastGranted(key: string, region: string, epoch: number): number | undefined {
-    return this.sent.get(key)?.get(`${region}@${epoch}`);
+  /**
+   * The last validUntil (ms) sent to `region` as primary of `epoch` — it may hold until then. Nothing sent by this
+   * process: a lease an earlier operator process granted ran out at the latest leaseMs after this one started.
+   */
+  lastGranted(key: string, region: string, epoch: number): number {
+    return this.sent.get(key)?.get(`${region}@${epoch}`) ?? this.createdAt + this.opts.leaseMs;
+  }
+
+  /** True once this process has sent `region` a lease for `epoch`. */
+  private granted(key: string, region: string, epoch: number): boolean {
+    return this.sent.get(key)?.has(`${region}@${epoch}`) ?? false;
   }
 
   /** Sends one renewal to the primary of `epoch` now (after a promotion, so it need not wait for the next tick). */
