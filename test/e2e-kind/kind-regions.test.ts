@@ -2,8 +2,8 @@
 // hack/kind-up.sh --regions 3 (management cluster borealis-global + borealis-us-east/eu-west/ap-south),
 // pgbench and a numbered write ledger through the writer endpoint on 127.0.0.1, every region converges to
 // the same data, exactly one region is primary and the others refuse writes, then hack/kind-down.sh
-// (also when a step fails). Drills are not part of it: the operator's promotion driver and drill harness
-// are not wired yet (docs/kind.md). BOREALIS_KIND_KEEP=1 keeps the clusters; BOREALIS_KIND_REUSE=1 uses
+// (also when a step fails). Drills on the primary region are test/e2e/kind-drill.test.ts (in npm run test:e2e).
+// BOREALIS_KIND_KEEP=1 keeps the clusters; BOREALIS_KIND_REUSE=1 uses
 // clusters already made by kind-up.
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
@@ -139,7 +139,7 @@ describe.skipIf(reason !== '')('GlobalDatabase across kind clusters (management 
   });
 
   // A secondary region's outage (the primary is untouched, so no promotion is needed — the operator's
-  // promotion driver is not wired yet): the operator in the management cluster notices it, the writer keeps
+  // primary's outages are test/e2e/kind-drill.test.ts): the operator in the management cluster notices it, the writer keeps
   // acknowledging writes, and after healing the region catches up with every acknowledged write.
   for (const fault of ['partition', 'freeze'] as const) {
     it(`a secondary region under ${fault} is seen as not ready, then catches up with every acknowledged write`, async () => {
