@@ -138,8 +138,8 @@ describe.skipIf(reason !== '')('GlobalDatabase across kind clusters (management 
     );
   });
 
-  // A secondary region's outage (the primary is untouched, so no promotion is needed — the operator's
-  // primary's outages are test/e2e/kind-drill.test.ts): the operator in the management cluster notices it, the writer keeps
+  // A secondary region's outage (the primary is untouched, so no promotion is needed; outages of the
+  // primary are test/e2e/kind-drill.test.ts): the operator in the management cluster notices it, the writer keeps
   // acknowledging writes, and after healing the region catches up with every acknowledged write.
   for (const fault of ['partition', 'freeze'] as const) {
     it(`a secondary region under ${fault} is seen as not ready, then catches up with every acknowledged write`, async () => {
