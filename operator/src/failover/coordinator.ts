@@ -512,18 +512,7 @@ export class PromotionCoordinator {
     await Promise.all(
       regions.map(async (region) => {
         try {
-          await this.driver.admin(
-            gdb,
-            region,
-            'follow',
-            {
-              epoch: next.epoch,
-              primary: next.primaryRegion,
-              history: next.history,
-              seedUrl: await this.driver.seedUrl(gdb, region, next.primaryRegion),
-            },
-            10_000,
-          );
+          await this.follow(gdb, region, next);
         } catch (err) {
           this.log.warn(
             { err: (err as Error).message, region },
@@ -531,6 +520,22 @@ export class PromotionCoordinator {
           );
         }
       }),
+    );
+  }
+
+  /** Moves a secondary into `record`'s epoch (through the fork), seeding from the primary if it must. */
+  async follow(gdb: GlobalDatabase, region: string, record: EpochRecord): Promise<void> {
+    await this.driver.admin(
+      gdb,
+      region,
+      'follow',
+      {
+        epoch: record.epoch,
+        primary: record.primaryRegion,
+        history: record.history,
+        seedUrl: await this.driver.seedUrl(gdb, region, record.primaryRegion),
+      },
+      10_000,
     );
   }
 

@@ -78,6 +78,14 @@ export class GlobalDatabaseReconciler {
   private readonly rejoined = new Map<string, number>();
   private readonly applyErrors = new Map<string, string>();
   private readonly streamsCollectedBelow = new Map<string, number>();
+  private readonly collecting = new Set<string>();
+
+  /** Drops the in-memory state of a deleted GlobalDatabase. */
+  private forget(key: string): void {
+    this.health.delete(key);
+    this.applyErrors.delete(key);
+    this.streamsCollectedBelow.delete(key);
+  }
 
   constructor(private readonly o: GlobalDatabaseReconcilerOptions) {}
 
@@ -93,12 +101,10 @@ export class GlobalDatabaseReconciler {
       namespace,
       name,
     );
-    this.o.lease?.track(
-      `${namespace}/${name}`,
-      gdb && !gdb.metadata.deletionTimestamp ? gdb : undefined,
-    );
+    // The lease pusher gets the live object with its new status at the end of a reconcile; here only its end.
+    if (!gdb || gdb.metadata.deletionTimestamp) this.o.lease?.track(key, undefined);
     if (!gdb) {
-      this.health.delete(key);
+      this.forget(key);
       return {};
     }
     if (gdb.metadata.deletionTimestamp) return this.finalize(gdb);
@@ -150,7 +156,7 @@ export class GlobalDatabaseReconciler {
     if (promotionProblem) statusInput.promotionProblem = promotionProblem;
     const status = computeStatus(statusInput);
     await this.writeStatus(gdb, status);
-    this.o.lease?.track(`${namespace}/${name}`, { ...gdb, status });
+    this.o.lease?.track(key, { ...gdb, status });
     const applied = await applying;
     if (applied !== applyError) {
       if (applied) this.applyErrors.set(key, applied);
@@ -376,15 +382,14 @@ export class GlobalDatabaseReconciler {
     const record = epochRecordOf(gdb);
     if (!record || record.epoch < 3 || this.o.coordinator.current(ns, gdb.metadata.name)) return;
     const below = record.epoch - 1;
-    if ((this.streamsCollectedBelow.get(key) ?? 0) >= below || this.rejoining.has(`${key}/gc`))
-      return;
+    if ((this.streamsCollectedBelow.get(key) ?? 0) >= below || this.collecting.has(key)) return;
     const allIn = reports.every((r) => {
       const st = r.status;
       const applied = st?.role === 'primary' ? st.epoch : st?.apply?.epoch;
       return st?.ready && st.epoch === record.epoch && applied === record.epoch;
     });
     if (!allIn) return;
-    this.rejoining.add(`${key}/gc`);
+    this.collecting.add(key);
     this.o.coordinator.agents
       .admin<{ deleted: string[] }>(
         gdb,
@@ -407,7 +412,7 @@ export class GlobalDatabaseReconciler {
           'stream clean-up failed; retrying',
         ),
       )
-      .finally(() => this.rejoining.delete(`${key}/gc`));
+      .finally(() => this.collecting.delete(key));
   }
 
   /**
@@ -430,8 +435,8 @@ export class GlobalDatabaseReconciler {
       const key = `${ns}/${gdb.metadata.name}/${r.region}`;
       if (this.rejoining.has(key)) continue;
       const work = async (): Promise<void> => {
-        const seedUrl = await agents.seedUrl(gdb, r.region, record.primaryRegion);
         if (st.role === 'primary' || diverged) {
+          const seedUrl = await agents.seedUrl(gdb, r.region, record.primaryRegion);
           if (st.role === 'primary')
             await agents
               .admin(gdb, r.region, 'fence', { epoch: st.epoch, timeoutMs: 1_500 }, 5_000)
@@ -463,18 +468,7 @@ export class GlobalDatabaseReconciler {
           if (st.role === 'primary')
             await this.o.coordinator.recordLoss(gdb, r.region, record.epoch, res.lost.length);
         } else if (!st.promotion?.applyHeld) {
-          await agents.admin(
-            gdb,
-            r.region,
-            'follow',
-            {
-              epoch: record.epoch,
-              primary: record.primaryRegion,
-              history: record.history,
-              seedUrl,
-            },
-            10_000,
-          );
+          await this.o.coordinator.follow(gdb, r.region, record);
         }
       };
       // A region just brought into this epoch may still report the old one for a poll or two: not again so soon.
@@ -691,7 +685,7 @@ export class GlobalDatabaseReconciler {
         resourceVersion: gdb.metadata.resourceVersion,
       },
     });
-    this.health.delete(`${ns}/${gdb.metadata.name}`);
+    this.forget(`${ns}/${gdb.metadata.name}`);
     return {};
   }
 }
