@@ -81,6 +81,34 @@ free_port() {
   node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'
 }
 
+# kubeadm patches of the lean profile (kind v0.33 writes kubeadm v1beta3 for this Kubernetes: extraArgs are
+# maps; the patch names no apiVersion so that it matches whichever kind generates). One node per cluster, so: etcd needs neither durability across a
+# node restart (kind clusters do not survive one anyway) nor fsync, and the controller-manager and the
+# scheduler need no leader election (each renews a Lease every 2 s otherwise: writes to etcd all day).
+lean_patches() {
+  cat <<'YAML'
+kubeadmConfigPatches:
+  - |
+    kind: ClusterConfiguration
+    etcd:
+      local:
+        dataDir: /tmp/etcd
+        extraArgs:
+          unsafe-no-fsync: "true"
+    apiServer:
+      extraArgs:
+        profiling: "false"
+    controllerManager:
+      extraArgs:
+        leader-elect: "false"
+        profiling: "false"
+    scheduler:
+      extraArgs:
+        leader-elect: "false"
+        profiling: "false"
+YAML
+}
+
 create_one() { # region
   local name=borealis-$1 cfg hostport t0=$SECONDS
   if clusters | grep -qx "$name"; then
@@ -107,6 +135,15 @@ create_one() { # region
   if [ "${BOREALIS_KIND_DOCKER_SOCKET:-}" = 1 ]; then
     extra_mounts=$'\n'"    extraMounts:"$'\n'"      - hostPath: /var/run/docker.sock"$'\n'"        containerPath: /var/run/docker.sock"
   fi
+  # BOREALIS_KIND_PROFILE=lean (the default) trims the single-node control plane (docs/kind.md, "Footprint"):
+  # etcd on the node's /tmp tmpfs without fsync, no leader election (one replica of each component), no
+  # profiling endpoints, one CoreDNS replica. BOREALIS_KIND_PROFILE=kind keeps kind's defaults.
+  local patches=""
+  case "${BOREALIS_KIND_PROFILE:-lean}" in
+    lean) patches=$(lean_patches) ;;
+    kind) ;;
+    *) die "BOREALIS_KIND_PROFILE must be 'lean' or 'kind', got '${BOREALIS_KIND_PROFILE}'" ;;
+  esac
   cfg="$STATE/$name.yaml"
   cat >"$cfg" <<EOF
 kind: Cluster
@@ -125,10 +162,14 @@ nodes:
         hostPort: $hostport
         listenAddress: 127.0.0.1
         protocol: TCP$extra_maps$extra_mounts
+$patches
 EOF
   log "creating $name (image $NODE_IMAGE)…"
   kind create cluster --config "$cfg" --kubeconfig "$STATE/$name.kubeconfig" --wait 180s
   printf 'NODEPORT_HOST_PORT=%s\n%s' "$hostport" "$extra_env" >"$STATE/$name.env"
+  if [ "${BOREALIS_KIND_PROFILE:-lean}" = lean ]; then
+    kctl "$name" -n kube-system scale deployment/coredns --replicas=1 >/dev/null
+  fi
   kctl "$name" -n kube-system rollout status deployment/coredns --timeout=180s >/dev/null ||
     die "CoreDNS of $name is not running: $(kctl "$name" -n kube-system get pods -o wide)"
   log "$name ready in $((SECONDS - t0)) s (kubeconfig $STATE/$name.kubeconfig, NodePort $NODEPORT on 127.0.0.1:$hostport)"

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// npm run bench:kind -- [--regions N] [--samples S] [--drills D] [--keep] [--reuse]
+// npm run bench:kind -- [--regions N] [--footprint-seconds S] [--drills D] [--keep] [--reuse]
 //                       [--faults freeze,partition,kill] [--writes-per-second W]
 //                       [--ready-timeout S] [--drill-timeout S] [--database NAME]
 //                       [--report-drills NAME,NAME…]
@@ -9,9 +9,12 @@
 // then reports:
 // - time to Ready per cluster (kind create → CoreDNS rolled out, from kind-up's ready-times.tsv), time
 //   until the GlobalDatabase was Ready and Replicating, the whole kind:up wall time;
-// - the footprint per node container (docker stats: CPU % of one core and memory, averaged over S
-//   samples while the database is idle except for its heartbeats), the host's load average before and
-//   after, and what 1 management + 5 region clusters would need at the measured idle rate;
+// - the footprint per node container over one window of S seconds (default 60) while the database is
+//   idle except for its heartbeats and the operator's polling: CPU (the container's cgroup CPU time, % of
+//   one core), memory (docker stats), and CPU per component (every process in the node: the kind
+//   control plane — kube-apiserver, etcd, kubelet, controller-manager, scheduler, containerd, add-ons —
+//   and the workload — PostgreSQL, nats-server, the agent or operator); with fewer than 6 regions also
+//   what 1 management + 6 region clusters would need at the measured rates; the host's load average;
 // - D failover drills (default 6; --drills 0 skips them), round-robin over the faults (freeze,
 //   partition, kill), each a new FailoverDrill object against the then-current primary, then one
 //   switchover back to the region that was primary when the bench started (fail-back). Before every
@@ -26,19 +29,13 @@
 // Ends with one JSON line {"bench":"kind",...}. Tears everything down with hack/kind-down.sh unless
 // --keep (always pass --keep with --reuse when the clusters are still needed).
 //
-// --regions 6 (primary + 5 secondaries = 6 region clusters, + the management cluster = 7 kind nodes)
-// was not run: it needs new clusters (kind:down, kind:up --regions 6). Measured idle on this 2-core host
-// (docs/kind.md): a region cluster 12–40 % of a core (20–26 % at load 8–16 on 2026-11-23, 35–40 % at load
-// 16 earlier) and 790–960 MiB, the management cluster 14–36 % and 0.7–0.9 GiB; the bench prints the
-// estimate from its own samples (sixRegionsIdleEstimate: 1.4–1.6 cores and 5.9 GiB at load 8–16, ≈ 2.5
-// cores at load 16). That is most or all of 2 cores before the drill workload (50 writes/s replicated
-// to 5 secondaries), catch-up and rejoin, so on this host detection and RTO would measure CPU
-// starvation; run it with ≥ 4 cores and ≥ 8 GiB free.
+// Figures and what limits --regions 6 on a 2-core host: docs/kind.md ("1 + 5 regions").
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { CONTROL_PLANE, measureNodes } from './support/node-footprint.mjs';
 
 const root = join(import.meta.dirname, '..', '..');
 const state = process.env.BOREALIS_KIND_STATE ?? join(homedir(), '.cache', 'borealis', 'kind');
@@ -48,7 +45,7 @@ const opt = (name, def) => {
   return i >= 0 ? args[i + 1] : def;
 };
 const regions = Number(opt('regions', '3'));
-const samples = Number(opt('samples', '5'));
+const footprintSeconds = Number(opt('footprint-seconds', '60'));
 const drillCount = Number(opt('drills', '6'));
 const faults = opt('faults', 'freeze,partition,kill').split(',').filter(Boolean);
 const writesPerSecond = Number(opt('writes-per-second', '50'));
@@ -86,11 +83,6 @@ const envFile = (p) =>
       .filter(Boolean)
       .map((m) => [m[1], m[2].replace(/^"|"$/g, '')]),
   );
-const mib = (s) => {
-  const m = /^([\d.]+)\s*([KMG]i?B)/.exec(s.trim());
-  if (!m) return NaN;
-  return Number(m[1]) * { KiB: 1 / 1024, KB: 1 / 1024, MiB: 1, MB: 1, GiB: 1024, GB: 1024 }[m[2]];
-};
 const pct = (xs, p) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length ? s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] : null;
@@ -267,45 +259,53 @@ try {
     .map((r) => `borealis-${r}`);
   const clusters = [mgmt, ...regionClusters];
 
-  // Footprint first, while the database is idle.
-  log(`footprint: ${samples} docker stats samples over ${clusters.length} clusters`);
-  const perCluster = Object.fromEntries(clusters.map((c) => [c, { cpu: [], memMiB: [] }]));
-  for (let i = 0; i < samples; i++) {
-    const out = sh(
-      '/usr/bin/docker',
-      ['stats', '--no-stream', '--format', '{{.Name}}\t{{.CPUPerc}}\t{{.MemUsage}}'],
-      { allowFail: true },
-    );
-    for (const line of (out ?? '').trim().split('\n')) {
-      const [name, cpu, mem] = line.split('\t');
-      const c = name?.replace(/-control-plane$/, '');
-      if (c && perCluster[c]) {
-        perCluster[c].cpu.push(Number.parseFloat(cpu));
-        perCluster[c].memMiB.push(mib(mem.split('/')[0]));
-      }
-    }
-  }
+  // Footprint first, while the database is idle except for its heartbeats and the operator's polling.
+  log(
+    `footprint: cgroup CPU time and per-process CPU of ${clusters.length} nodes over ${footprintSeconds} s`,
+  );
+  const nodes = await measureNodes(
+    clusters.map((c) => `${c}-control-plane`),
+    footprintSeconds,
+  );
   const footprint = Object.fromEntries(
-    Object.entries(perCluster).map(([c, v]) => [
-      c,
-      { cpuPercentOfCore: round(avg(v.cpu)), memMiB: Math.round(avg(v.memMiB)) },
-    ]),
+    clusters.map((c) => {
+      const n = nodes[`${c}-control-plane`];
+      const controlPlane = Object.entries(n.components)
+        .filter(([k]) => CONTROL_PLANE.has(k))
+        .reduce((a, [, v]) => a + v, 0);
+      return [
+        c,
+        {
+          cpuPercentOfCore: n.cpuPercentOfCore,
+          controlPlaneCpuPercent: round(controlPlane),
+          memMiB: n.memMiB,
+          components: n.components,
+        },
+      ];
+    }),
   );
   const regionCpu = regionClusters
     .map((c) => footprint[c]?.cpuPercentOfCore)
     .filter((x) => x != null);
   const regionMem = regionClusters.map((c) => footprint[c]?.memMiB).filter(Number.isFinite);
   // What --regions 6 (management + 6 region clusters) would need idle at the rates just measured.
-  const sixRegions = regionCpu.length
-    ? {
-        clusters: 7,
-        cpuPercentOfCore: round((footprint[mgmt]?.cpuPercentOfCore ?? 0) + 6 * avg(regionCpu), 0),
-        memMiB: Math.round((footprint[mgmt]?.memMiB ?? 0) + 6 * avg(regionMem)),
-      }
-    : null;
+  const sixRegions =
+    regionCpu.length > 0 && regionClusters.length < 6
+      ? {
+          clusters: 7,
+          cpuPercentOfCore: round((footprint[mgmt]?.cpuPercentOfCore ?? 0) + 6 * avg(regionCpu), 0),
+          memMiB: Math.round((footprint[mgmt]?.memMiB ?? 0) + 6 * avg(regionMem)),
+        }
+      : null;
   console.table(
-    Object.entries(footprint).map(([c, f]) => ({ cluster: c, readySeconds: readyTimes[c], ...f })),
+    Object.entries(footprint).map(([c, { components, ...f }]) => ({
+      cluster: c,
+      readySeconds: readyTimes[c],
+      ...f,
+    })),
   );
+  console.log('CPU % of one core per component (processes in each node):');
+  console.table(Object.fromEntries(Object.entries(footprint).map(([c, f]) => [c, f.components])));
   if (sixRegions)
     console.log(
       `--regions 6 (management + 6 region clusters) idle at these rates: ≈ ${sixRegions.cpuPercentOfCore} % of a core, ${sixRegions.memMiB} MiB`,
@@ -391,7 +391,7 @@ try {
   const loadAfter = procLoad();
   const result = {
     bench: 'kind',
-    regions,
+    regions: regionClusters.length,
     clusters: clusters.length,
     ok: !failed,
     reused: reuse,

@@ -304,6 +304,30 @@ describe.skipIf(!kubeApiServerToolsBuilt())('operator reconcile on a real kube-a
     );
   });
 
+  it('applies nothing while nothing changed: no server-side apply on every poll', async () => {
+    const applies = async (): Promise<number> => {
+      const text = await api.kubectl(['get', '--raw', '/metrics']);
+      let n = 0;
+      for (const m of text.matchAll(/^apiserver_request_total\{([^}]*)\} (\S+)$/gm))
+        if (m[1]!.includes('verb="APPLY"')) n += Number(m[2]);
+      return n;
+    };
+    const reconciles = async (): Promise<number> => {
+      const text = await operator!.metrics.registry.getSingleMetricAsString(
+        'borealis_operator_reconcile_total',
+      );
+      const m =
+        /borealis_operator_reconcile_total\{controller="globaldatabase",result="success"\} (\d+)/.exec(
+          text,
+        );
+      return m ? Number(m[1]) : 0;
+    };
+    const before = await applies();
+    const r0 = await reconciles();
+    await eventually('four more reconciles', async () => (await reconciles()) >= r0 + 4);
+    expect(await applies()).toBe(before);
+  });
+
   it('a second replica waits on the Lease and takes over when the leader stops', async () => {
     const holder = async (): Promise<string | undefined> =>
       (

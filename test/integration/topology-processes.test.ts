@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { connect } from '@nats-io/transport-node';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import {
   createPostgresTemplate,
   startPostgres,
@@ -176,5 +177,23 @@ describe('startSupercluster', () => {
     await sc.stop();
     for (const s of sc.servers) expect(alive(s.pid)).toBe(false);
     expect(existsSync(base)).toBe(true);
+  });
+});
+
+describe('startSupercluster with one region', () => {
+  it('runs a standalone JetStream server that leads itself and stores a published message', async () => {
+    const sc = await startSupercluster({ regions: ['us-east'], baseDir: join(base, 'one') });
+    started.push(sc);
+    expect(sc.metaLeader).toBe('us-east');
+    const nc = await connect({ servers: sc.servers[0]!.url });
+    try {
+      await (await jetstreamManager(nc)).streams.add({ name: 'ONE', subjects: ['one.>'] });
+      const ack = await jetstream(nc).publish('one.x', 'hello');
+      expect(ack).toMatchObject({ stream: 'ONE', seq: 1 });
+    } finally {
+      await nc.close();
+    }
+    await sc.stop();
+    expect(alive(sc.servers[0]!.pid)).toBe(false);
   });
 });

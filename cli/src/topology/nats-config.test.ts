@@ -38,6 +38,12 @@ describe('renderNatsConfig', () => {
     expect(renderNatsConfig(base)).toContain('routes: ["nats://127.0.0.1:6222"]');
   });
 
+  it('runs a single region as a standalone JetStream server: no cluster, no self-route, no gateway', () => {
+    const conf = renderNatsConfig({ ...base, gateways: [], gatewayAdvertise: undefined });
+    expect(conf).toContain('store_dir: "/tmp/x/us-east/nats/jetstream"');
+    expect(conf).not.toMatch(/cluster \{|routes:|gateway \{/);
+  });
+
   it('lists every remote gateway with its (proxy) URLs, advertises the proxy and rejects unknown clusters', () => {
     const conf = renderNatsConfig(base);
     expect(conf).toContain('{ name: "eu-west", urls: ["nats://127.0.0.1:10001"] }');

@@ -78,17 +78,24 @@ export function renderNatsConfig(input: NatsServerConfigInput): string {
     `  max_memory_store: ${size(input.maxMemoryStore ?? '256MB')}`,
     `  max_file_store: ${size(input.maxFileStore ?? '8GB')}`,
     '}',
+  ];
+  // One region: a standalone JetStream server. A one-server cluster would have to list its own route
+  // (JetStream in a cluster refuses to start without configured routes), and the server then counts that
+  // route as a second meta peer (cluster_size 2, quorum 2) and never elects a meta leader.
+  if (input.gateways.length === 0) return lines.join('\n') + '\n';
+  lines.push(
     'cluster {',
     `  name: ${q(input.region)}`,
     `  listen: ${q(`127.0.0.1:${input.clusterPort}`)}`,
-    // A one-server cluster: JetStream in a supercluster refuses to start without configured routes
-    // ("JetStream cluster requires configured routes"), so the server lists its own route (ignored as self).
+    // A one-server cluster in a supercluster: JetStream refuses to start without configured routes
+    // ("JetStream cluster requires configured routes"), so the server lists its own route (ignored as self
+    // once gateways bring the other regions' servers into the meta group).
     `  routes: [${q(`nats://127.0.0.1:${input.clusterPort}`)}]`,
     '}',
     'gateway {',
     `  name: ${q(input.region)}`,
     `  listen: ${q(`127.0.0.1:${input.gatewayPort}`)}`,
-  ];
+  );
   if (input.gatewayAdvertise) lines.push(`  advertise: ${q(input.gatewayAdvertise)}`);
   // Only the configured regions may connect: an unknown gateway is refused rather than joined implicitly.
   lines.push('  reject_unknown_cluster: true');

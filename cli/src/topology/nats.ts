@@ -115,11 +115,13 @@ export async function startNatsServer(opts: StartNatsServerOptions): Promise<Nat
           cluster?: { cluster_port?: number };
           gateway?: { port?: number };
         };
+        // A standalone server (one region, no gateways: nats-config.ts) listens on no cluster/gateway port.
+        const standalone = (opts.gateways ?? []).length === 0;
         if (
           v.server_name !== opts.region ||
           v.port !== ports.client ||
-          v.cluster?.cluster_port !== ports.cluster ||
-          v.gateway?.port !== ports.gateway
+          (!standalone &&
+            (v.cluster?.cluster_port !== ports.cluster || v.gateway?.port !== ports.gateway))
         ) {
           throw new ProcessStartError(
             `nats-server ${opts.region}: monitoring port ${ports.http} is answered by another server (${v.server_name})`,
@@ -154,16 +156,20 @@ interface JszMeta {
 /** The JetStream meta leader as seen by one server (undefined while there is none). */
 export async function jetStreamMetaLeader(
   monitorUrl: string,
-): Promise<{ leader?: string; clusterSize?: number }> {
+): Promise<{ leader?: string; clusterSize?: number; standalone: boolean }> {
   const res = await fetch(`${monitorUrl}/jsz`, { signal: AbortSignal.timeout(2000) });
   const body = (await res.json()) as JszMeta;
   return {
+    standalone: body.meta_cluster === undefined,
     leader: body.meta_cluster?.leader || undefined,
     clusterSize: body.meta_cluster?.cluster_size,
   };
 }
 
-/** Waits until every server reports the same JetStream meta leader over a meta group of all the servers. */
+/**
+ * Waits until every server reports the same JetStream meta leader over a meta group of all the servers (a
+ * single standalone server is its own leader).
+ */
 export async function waitForMetaLeader(
   servers: NatsServerInstance[],
   timeoutMs = 60_000,
@@ -173,6 +179,11 @@ export async function waitForMetaLeader(
     `a JetStream meta leader across ${servers.map((s) => s.region).join(', ')}`,
     async () => {
       const views = await Promise.all(servers.map((s) => jetStreamMetaLeader(s.monitorUrl)));
+      // A single region runs a standalone JetStream server (nats-config.ts): no meta group, it leads itself.
+      if (servers.length === 1 && views[0]?.standalone) {
+        leader = servers[0]!.region;
+        return true;
+      }
       const first = views[0]?.leader;
       if (!first) return false;
       if (!views.every((v) => v.leader === first)) return false;

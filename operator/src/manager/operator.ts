@@ -29,6 +29,7 @@ import {
   LeaderElector,
   WorkQueue,
   runWorkers,
+  specOrMetadataChanged,
   type KubeClient,
   type KubeObjectLike,
 } from '../runtime/index.js';
@@ -207,7 +208,10 @@ export class Operator {
       this.scope(API_VERSION, 'GlobalDatabase'),
       {
         onAdd: (g) => this.gdbQueue.add(keyOf(g)),
-        onUpdate: (g) => this.gdbQueue.add(keyOf(g)),
+        // Not on its own status writes: the reconciler re-queues itself every poll interval.
+        onUpdate: (g, old) => {
+          if (specOrMetadataChanged(g, old)) this.gdbQueue.add(keyOf(g));
+        },
         onDelete: (g) => this.gdbQueue.add(keyOf(g)),
       },
       log.child({ informer: 'GlobalDatabase' }),

@@ -13,6 +13,7 @@ export {
   type InformerHandlers,
   type InformerOptions,
 } from './informer.js';
+export { specOrMetadataChanged } from './predicates.js';
 export { LeaderElector, type LeaderElectionOptions } from './leader-election.js';
 export { EventRecorder, type EventTarget } from './events.js';
 export {

@@ -41,6 +41,7 @@ import {
   type KubeObject,
 } from '../../specs/index.js';
 import type { AgentStatusSource, RegionReport } from './agent-status.js';
+import { declaredHash, upToDate, type AppliedRecord } from './applied.js';
 import type { ClusterClients } from './clusters.js';
 import { canonical, computeStatus } from './status.js';
 
@@ -79,12 +80,15 @@ export class GlobalDatabaseReconciler {
   private readonly applyErrors = new Map<string, string>();
   private readonly streamsCollectedBelow = new Map<string, number>();
   private readonly collecting = new Set<string>();
+  /** What was last applied per GlobalDatabase and cluster (key `<ns>/<name>|<cluster id>`). */
+  private readonly applied = new Map<string, AppliedRecord>();
 
   /** Drops the in-memory state of a deleted GlobalDatabase. */
   private forget(key: string): void {
     this.health.delete(key);
     this.applyErrors.delete(key);
     this.streamsCollectedBelow.delete(key);
+    for (const k of this.applied.keys()) if (k.startsWith(`${key}|`)) this.applied.delete(k);
   }
 
   constructor(private readonly o: GlobalDatabaseReconcilerOptions) {}
@@ -248,12 +252,19 @@ export class GlobalDatabaseReconciler {
     // One cluster after another would let a frozen region cluster hold back every other (e.g. moving the writer
     // Service to a new primary's cluster during a failover): clusters are applied side by side.
     const applyGroup = async (group: (typeof groups)[number]): Promise<void> => {
+      const recordKey = `${ns}/${gdb.metadata.name}|${clusterId(group.cluster)}`;
       try {
         const client = await this.o.clusters.get(group.cluster, ns);
-        if (group.cluster.kind === 'remote') await this.ensureNamespace(client, ns);
+        const hash = declaredHash(group.objects);
         const existing = await this.listManaged(client, gdb, group.cluster);
+        // Nothing declared changed and nothing in the cluster moved: no apply (a server-side apply of every
+        // object on every poll kept each region's apiserver at ~4x its idle CPU, docs/kind.md "Footprint").
+        if (upToDate(this.applied.get(recordKey), hash, group.objects, existing)) return;
+        this.applied.delete(recordKey);
+        if (group.cluster.kind === 'remote') await this.ensureNamespace(client, ns);
         const created: string[] = [];
         const updated: string[] = [];
+        const resourceVersions = new Map<string, string | undefined>();
         for (const obj of group.objects) {
           const k = objectKey(obj);
           const before = existing.get(k);
@@ -261,6 +272,7 @@ export class GlobalDatabaseReconciler {
             fieldManager: FIELD_MANAGER,
             force: true,
           });
+          resourceVersions.set(k, after.metadata.resourceVersion);
           if (!before) created.push(k);
           else if (before.metadata.resourceVersion !== after.metadata.resourceVersion)
             updated.push(k);
@@ -296,7 +308,9 @@ export class GlobalDatabaseReconciler {
             'Pruned',
             `deleted ${pruned.length} objects no longer declared in ${where}: ${pruned.join(', ')}`,
           );
+        this.applied.set(recordKey, { hash, resourceVersions });
       } catch (err) {
+        this.applied.delete(recordKey);
         errors.push(`${clusterId(group.cluster)}: ${(err as Error).message}`);
       }
     };
