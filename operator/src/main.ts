@@ -20,7 +20,7 @@ const usage = `usage: borealis-operator [options]
   --nats-image <ref>           (default ${DEFAULT_IMAGES.nats})
   --image-pull-policy <p>      IfNotPresent | Never | Always (default IfNotPresent)
   --agent-url-template <t>     URL of an agent's /status; {service} {namespace} {region} {globalDatabase}
-  --poll-interval <ms>         agent status poll interval (default 5000)
+  --poll-interval <ms>         agent status poll interval (default 1000)
   --docker-socket <path>       host Docker socket for freeze/partition drill faults on kind (testbed only)
   --log-level <level>          (default info)`;
 
@@ -43,7 +43,7 @@ try {
       'nats-image': { type: 'string', default: DEFAULT_IMAGES.nats },
       'image-pull-policy': { type: 'string', default: 'IfNotPresent' },
       'agent-url-template': { type: 'string' },
-      'poll-interval': { type: 'string', default: '5000' },
+      'poll-interval': { type: 'string', default: '1000' },
       'docker-socket': { type: 'string' },
       'log-level': { type: 'string', default: 'info' },
       help: { type: 'boolean', short: 'h' },
