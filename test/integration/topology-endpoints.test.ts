@@ -66,20 +66,25 @@ describe('writer endpoint', () => {
   });
 
   it('refuse() makes new connections fail at once instead of hanging; accept() lets them in again', async () => {
+    const refusedBefore = writer!.refusedConnections;
     writer!.refuse();
     const t0 = performance.now();
     await expect(serverPort()).rejects.toThrow();
     expect(performance.now() - t0).toBeLessThan(1000);
+    expect(writer!.refusedConnections).toBe(refusedBefore + 1);
     writer!.accept();
     expect(await serverPort()).toBe(b!.port);
+    expect(writer!.refusedConnections).toBe(refusedBefore + 1);
   });
 
   it('refuse({ dropExisting: true }) also closes open connections', async () => {
     const open = new pg.Client({ connectionString: url() });
     open.on('error', () => undefined);
     await open.connect();
+    const refusedBefore = writer!.refusedConnections;
     writer!.refuse({ dropExisting: true });
     await expect(open.query('SELECT 1')).rejects.toThrow();
+    expect(writer!.refusedConnections).toBe(refusedBefore + 1);
     writer!.accept();
     await open.end().catch(() => undefined);
   });

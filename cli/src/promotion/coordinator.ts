@@ -123,7 +123,8 @@ export class Coordinator {
     /** Keeps the epoch store's leader out of the primary region (control cluster); optional. */
     private readonly keepStoreLeaderOutside?: (primary: string) => Promise<unknown>,
   ) {
-    this.metrics = new PromotionMetrics(registry, () => this.record?.epoch ?? 0);
+    // The writer endpoint exists once the topology started (tests may build a coordinator before that).
+    this.metrics = new PromotionMetrics(registry, () => this.record?.epoch ?? 0, () => this.topo.writer?.refusedConnections ?? 0);
     this.log = opts.log ?? (() => undefined);
   }
 

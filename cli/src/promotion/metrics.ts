@@ -9,7 +9,12 @@ export class PromotionMetrics {
   readonly epoch: Gauge;
   readonly refusedConnections: Counter;
 
-  constructor(registry: Registry, epoch: () => number) {
+  constructor(
+    registry: Registry,
+    epoch: () => number,
+    /** Writer-endpoint connections refused or dropped while fencing, since start (TcpEndpoint.refusedConnections). */
+    fencedConnections: () => number = () => 0,
+  ) {
     const registers = [registry];
     this.phase = new Histogram({
       name: 'borealis_promotion_phase_seconds',
@@ -46,6 +51,11 @@ export class PromotionMetrics {
       name: 'borealis_fenced_writes_total',
       help: 'Writer-endpoint connections refused or dropped because a promotion was fencing the primary.',
       registers,
+      // Computed at collect time from the endpoint's own count (monotonic for the topology's lifetime).
+      collect() {
+        this.reset();
+        this.inc(fencedConnections());
+      },
     });
   }
 }

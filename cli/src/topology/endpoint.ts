@@ -27,6 +27,7 @@ export class TcpEndpoint {
   private backends: Backend[];
   private next = 0;
   private refusing = false;
+  private refusedTotal = 0;
   private readonly server: Server;
   private readonly sockets = new Set<Socket>();
   private readonly clients = new Set<Socket>();
@@ -76,6 +77,14 @@ export class TcpEndpoint {
     return this.refusing;
   }
 
+  /**
+   * Client connections turned away while refusing since start: reset on arrival, or open and dropped by
+   * refuse({ dropExisting }). Each is a client whose writes were fenced off during a promotion.
+   */
+  get refusedConnections(): number {
+    return this.refusedTotal;
+  }
+
   /** Points the endpoint at one backend (new connections; open ones keep their backend). */
   setTarget(addr: Backend | string): void {
     this.setBackends([typeof addr === 'string' ? parseHostPort(addr) : addr]);
@@ -91,7 +100,10 @@ export class TcpEndpoint {
   /** New connections are closed at once (a client fails fast instead of hanging); optionally drops open ones. */
   refuse(opts: { dropExisting?: boolean } = {}): void {
     this.refusing = true;
-    if (opts.dropExisting) for (const s of [...this.sockets]) s.destroy();
+    if (opts.dropExisting) {
+      this.refusedTotal += this.clients.size;
+      for (const s of [...this.sockets]) s.destroy();
+    }
   }
 
   /** Accepts new connections again. */
@@ -101,6 +113,7 @@ export class TcpEndpoint {
 
   private onConnection(client: Socket): void {
     if (this.refusing) {
+      this.refusedTotal++;
       client.resetAndDestroy();
       return;
     }
