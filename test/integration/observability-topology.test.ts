@@ -13,9 +13,10 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { METRICS, allDashboards, baseMetricName, queriesOf, selectorsIn, substituteVariables, type Component } from '../../dashboards/src/index.js';
+import { METRICS, baseMetricName, selectorsIn, type Component } from '../../dashboards/src/index.js';
 import { rulesDir, startTopologyPrometheus, type RunningPrometheus } from '../../cli/src/prometheus/index.js';
 import { startTopology, type Topology } from '../../cli/src/topology/index.js';
+import { checkDashboardQueries } from '../support/dashboard-queries.js';
 import { eventually } from '../support/eventually.js';
 
 const GD = 'itest';
@@ -136,32 +137,7 @@ describe('observability on a running topology', () => {
 
   it('every panel query and annotation parses, and returns data when its series come from running components', async () => {
     const present = await presentComponents();
-    const checked: string[] = [];
-    const skipped: string[] = [];
-    for (const { dashboard } of allDashboards()) {
-      for (const q of queriesOf(dashboard)) {
-        const expr = substituteVariables(q.expr, vars);
-        const where = `${q.dashboard} / ${q.panel} [${q.refId}]: ${expr}`;
-        const result = await prom!.client.query(expr).catch((err: unknown) => {
-          throw new Error(`${where}: ${(err as Error).message}`, { cause: err });
-        });
-        const infos = selectorsIn(q.expr).map((s) => METRICS[baseMetricName(s.name)]!);
-        const mustHaveData = infos.every((i) => present.has(i.component) && i.seriesBeforeFirstEvent) && q.refId !== 'annotation';
-        if (mustHaveData) {
-          expect(result.length, `${where} returned nothing`).toBeGreaterThan(0);
-          checked.push(`${q.dashboard} / ${q.panel} [${q.refId}]`);
-        } else {
-          skipped.push(`${q.dashboard} / ${q.panel} [${q.refId}]: ${[...new Set(infos.map((i) => i.component))].join(', ')}`);
-        }
-        // Every selector of a running component has series on its own (catches a wrong label value).
-        for (const s of selectorsIn(q.expr)) {
-          const info = METRICS[baseMetricName(s.name)]!;
-          if (!present.has(info.component) || !info.seriesBeforeFirstEvent) continue;
-          const got = await prom!.client.query(substituteVariables(s.selector, vars));
-          expect(got.length, `${where}: selector ${s.selector} matches nothing`).toBeGreaterThan(0);
-        }
-      }
-    }
+    const { checked, skipped } = await checkDashboardQueries(prom!.client, vars, present);
     console.log(`panel queries with data: ${checked.length}; parse-only (component not running, event-only series, or annotation): ${skipped.length}\n  ${skipped.join('\n  ')}`);
     expect(checked.length).toBeGreaterThan(0);
   });
