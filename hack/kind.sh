@@ -81,10 +81,11 @@ free_port() {
   node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'
 }
 
-# kubeadm patches of the lean profile (kind v0.33 writes kubeadm v1beta3 for this Kubernetes: extraArgs are
-# maps; the patch names no apiVersion so that it matches whichever kind generates). One node per cluster, so: etcd needs neither durability across a
-# node restart (kind clusters do not survive one anyway) nor fsync, and the controller-manager and the
-# scheduler need no leader election (each renews a Lease every 2 s otherwise: writes to etcd all day).
+# kubeadm patches of the lean profile. kind v0.33 writes kubeadm v1beta3 for this Kubernetes (extraArgs are
+# maps); the patch names no apiVersion, so it matches what kind generates (a v1beta4 patch is silently ignored).
+# One node per cluster, so etcd needs neither durability across a node restart (kind clusters do not survive
+# one anyway) nor fsync, and the controller-manager and the scheduler need no leader election (each renews a
+# Lease every 2 s otherwise: writes to etcd all day).
 lean_patches() {
   cat <<'YAML'
 kubeadmConfigPatches:
@@ -135,7 +136,7 @@ create_one() { # region
   if [ "${BOREALIS_KIND_DOCKER_SOCKET:-}" = 1 ]; then
     extra_mounts=$'\n'"    extraMounts:"$'\n'"      - hostPath: /var/run/docker.sock"$'\n'"        containerPath: /var/run/docker.sock"
   fi
-  # BOREALIS_KIND_PROFILE=lean (the default) trims the single-node control plane (docs/kind.md, "Footprint"):
+  # BOREALIS_KIND_PROFILE=lean (the default) trims the single-node control plane (docs/kind.md, "1 + 5 regions"):
   # etcd on the node's /tmp tmpfs without fsync, no leader election (one replica of each component), no
   # profiling endpoints, one CoreDNS replica. BOREALIS_KIND_PROFILE=kind keeps kind's defaults.
   local patches=""

@@ -258,7 +258,7 @@ export class GlobalDatabaseReconciler {
         const hash = declaredHash(group.objects);
         const existing = await this.listManaged(client, gdb, group.cluster);
         // Nothing declared changed and nothing in the cluster moved: no apply (a server-side apply of every
-        // object on every poll kept each region's apiserver at ~4x its idle CPU, docs/kind.md "Footprint").
+        // object on every poll kept each region's apiserver at ~4x its idle CPU, docs/kind.md "1 + 5 regions").
         if (upToDate(this.applied.get(recordKey), hash, group.objects, existing)) return;
         this.applied.delete(recordKey);
         if (group.cluster.kind === 'remote') await this.ensureNamespace(client, ns);
