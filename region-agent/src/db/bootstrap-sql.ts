@@ -76,33 +76,8 @@ BEGIN
 END
 $fn$;
 
--- TRUNCATE fires no row trigger, so no constraint trigger either: a statement trigger on each table writes a
--- row of borealis.truncate_guard instead, whose own deferred constraint trigger checks the lease at COMMIT.
--- The guard is region-local (LOCAL_TABLES: capture drops its changes).
-CREATE TABLE IF NOT EXISTS borealis.truncate_guard (
-  id          int PRIMARY KEY DEFAULT 1 CHECK (id = 1),
-  truncated_at timestamptz NOT NULL
-);
-DO $do$
-BEGIN
-  IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = 'borealis.truncate_guard'::regclass AND tgname = 'borealis_lease') THEN
-    CREATE CONSTRAINT TRIGGER borealis_lease AFTER INSERT OR UPDATE ON borealis.truncate_guard
-      DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION borealis.check_lease();
-  END IF;
-END
-$do$;
-
-CREATE OR REPLACE FUNCTION borealis.guard_truncate() RETURNS trigger
-LANGUAGE plpgsql AS $fn$
-BEGIN
-  INSERT INTO borealis.truncate_guard (id, truncated_at) VALUES (1, clock_timestamp())
-    ON CONFLICT (id) DO UPDATE SET truncated_at = excluded.truncated_at;
-  RETURN NULL;
-END
-$fn$;
-
 -- A deferred constraint trigger checks the lease at COMMIT, so a transaction begun before a freeze cannot
--- commit after it once the lease ended; TRUNCATE goes through borealis.truncate_guard (above).
+-- commit after it once the lease ended.
 CREATE OR REPLACE FUNCTION borealis.ensure_lease_trigger(rel oid) RETURNS void
 LANGUAGE plpgsql AS $fn$
 DECLARE
@@ -115,9 +90,6 @@ BEGIN
   END IF;
   IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = rel AND tgname = 'borealis_lease') THEN
     EXECUTE format('CREATE CONSTRAINT TRIGGER borealis_lease AFTER INSERT OR UPDATE OR DELETE ON %I.%I DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION borealis.check_lease()', c.nspname, c.relname);
-  END IF;
-  IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = rel AND tgname = 'borealis_lease_truncate') THEN
-    EXECUTE format('CREATE TRIGGER borealis_lease_truncate AFTER TRUNCATE ON %I.%I FOR EACH STATEMENT EXECUTE FUNCTION borealis.guard_truncate()', c.nspname, c.relname);
   END IF;
 END
 $fn$;
@@ -298,7 +270,6 @@ export const LOCAL_TABLES = new Set([
   'borealis.lost_transactions',
   'borealis.agent_state',
   'borealis.lease',
-  'borealis.truncate_guard',
 ]);
 
 /** The heartbeat upsert: commits the beat time and every sequence's position (DESIGN §3 Sequences). */
