@@ -130,6 +130,19 @@ export class Promoter {
     this.host.log = this.host.log.child({ epoch });
   }
 
+  /** Marks this primary fenced before its final position is known (finalSeq -1): an interrupted fence can be undone. */
+  private markFenced(): void {
+    const c = this.c;
+    this.host.fenced = {
+      epoch: c.epoch,
+      stream: sourceStreamName(c.database.name, c.epoch),
+      finalSeq: -1,
+      finalLsn: '0/0',
+      terminatedSessions: 0,
+      ms: 0,
+    };
+  }
+
   /**
    * Deletes the streams (source and every region's mirror) of the epochs below `below` — those every region has
    * applied past and that hold no fork anyone still needs (the caller, the promotion authority, decides). JetStream
@@ -218,14 +231,7 @@ export class Promoter {
       this.host.setMessage(false, `fencing epoch ${c.epoch}`);
       // No renewal may revive the lease and no heartbeat may commit after the marker. Marked fenced at once,
       // so that an interrupted fence can still be undone (unfence).
-      this.host.fenced = {
-        epoch: c.epoch,
-        stream: sourceStreamName(c.database.name, c.epoch),
-        finalSeq: -1,
-        finalLsn: '0/0',
-        terminatedSessions: 0,
-        ms: 0,
-      };
+      this.markFenced();
       await this.host.stopLeaseAndHeartbeat();
       const before = await withClient(c.database.url, async (db) => {
         await db.query(EXPIRE_LEASE_SQL, [c.epoch]);
@@ -275,14 +281,7 @@ export class Promoter {
       const c = this.c;
       if (c.role !== 'primary' || this.host.fenced) return;
       this.host.log.warn({ reason }, 'superseded: fencing myself');
-      this.host.fenced = {
-        epoch: c.epoch,
-        stream: sourceStreamName(c.database.name, c.epoch),
-        finalSeq: -1,
-        finalLsn: '0/0',
-        terminatedSessions: 0,
-        ms: 0,
-      };
+      this.markFenced();
       await this.host.stopRole();
       await withClient(c.database.url, async (db) => {
         await db.query(EXPIRE_LEASE_SQL, [c.epoch]);
