@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CONTROL_PLANE, measureNodes } from './support/node-footprint.mjs';
+import { measureNodes } from './support/node-footprint.mjs';
 
 const root = join(import.meta.dirname, '..', '..');
 const args = process.argv.slice(2);
@@ -50,14 +50,11 @@ try {
   );
   const rows = profiles.map((p) => {
     const n = nodes[`borealis-profile-${p}-control-plane`];
-    const cp = Object.entries(n.components)
-      .filter(([k]) => CONTROL_PLANE.has(k))
-      .reduce((a, [, v]) => a + v, 0);
     return {
       profile: p,
       createSeconds: created[p],
       cpuPercentOfCore: n.cpuPercentOfCore,
-      controlPlaneCpuPercent: +cp.toFixed(1),
+      controlPlaneCpuPercent: n.controlPlaneCpuPercent,
       memMiB: n.memMiB,
       ...n.components,
     };

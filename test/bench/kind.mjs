@@ -35,7 +35,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CONTROL_PLANE, measureNodes } from './support/node-footprint.mjs';
+import { measureNodes } from './support/node-footprint.mjs';
 
 const root = join(import.meta.dirname, '..', '..');
 const state = process.env.BOREALIS_KIND_STATE ?? join(homedir(), '.cache', 'borealis', 'kind');
@@ -270,14 +270,11 @@ try {
   const footprint = Object.fromEntries(
     clusters.map((c) => {
       const n = nodes[`${c}-control-plane`];
-      const controlPlane = Object.entries(n.components)
-        .filter(([k]) => CONTROL_PLANE.has(k))
-        .reduce((a, [, v]) => a + v, 0);
       return [
         c,
         {
           cpuPercentOfCore: n.cpuPercentOfCore,
-          controlPlaneCpuPercent: round(controlPlane),
+          controlPlaneCpuPercent: n.controlPlaneCpuPercent,
           memMiB: n.memMiB,
           components: n.components,
         },

@@ -28,7 +28,7 @@ const COMPONENTS = [
   [/^nats-server$/, 'nats-server'],
   [/^(node|MainThread)$/, 'node (agent/operator)'],
 ];
-export const CONTROL_PLANE = new Set([
+const CONTROL_PLANE = new Set([
   'kube-apiserver',
   'etcd',
   'kubelet',
@@ -86,8 +86,9 @@ const memMiB = (container) => {
 
 /**
  * Measures every container over `seconds` (all in the same window).
- * @returns {Promise<Record<string, {cpuPercentOfCore: number|null, memMiB: number, components: Record<string, number>}>>}
- *   CPU in % of one core; components: % of one core per component (processes that exited in the window
+ * @returns {Promise<Record<string, {cpuPercentOfCore: number|null, controlPlaneCpuPercent: number, memMiB: number, components: Record<string, number>}>>}
+ *   CPU in % of one core; controlPlaneCpuPercent: the kind node's own Kubernetes processes (CONTROL_PLANE);
+ *   components: % of one core per component (processes that exited in the window
  *   are left out; processes started in it count from zero).
  */
 export async function measureNodes(containers, seconds) {
@@ -114,6 +115,10 @@ export async function measureNodes(containers, seconds) {
         usec != null && b.usec != null
           ? +(((usec - b.usec) / 1e6 / elapsed) * 100).toFixed(1)
           : null,
+      controlPlaneCpuPercent: +Object.entries(components)
+        .filter(([k]) => CONTROL_PLANE.has(k))
+        .reduce((a, [, v]) => a + v, 0)
+        .toFixed(1),
       memMiB: Math.round(memMiB(c)),
       components: Object.fromEntries(
         Object.entries(components)
